@@ -1,0 +1,62 @@
+"""ember: PyTorch's programming model on NumPy (CPU) and CuPy (CUDA).
+
+``import ember as torch`` and keep going. This module only re-exports.
+"""
+import builtins as _builtins
+
+__version__ = "0.1.0"
+
+from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
+                     complex64, complex128, half, float, double, short, int, long, cfloat, cdouble,
+                     get_default_dtype, set_default_dtype, promote_types, can_cast)
+from ._device import device
+from ._tensor import Tensor, Size, is_tensor
+from . import ops as _ops  # binds the Tensor methods
+from .ops.pointwise import *  # noqa: F401,F403
+from .ops.views import *  # noqa: F401,F403
+from .ops.creation import *  # noqa: F401,F403
+from .ops.creation import range_ as range
+from .ops.conversion import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
+from .ops._util import broadcast_shapes
+from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
+from . import autograd, cuda, random
+from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled)
+from ._dtype import result_type as _result_type
+
+
+def result_type(tensor1, tensor2):
+    return _result_type(tensor1, tensor2)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
+
+
+def t(input):
+    return input.t()
+
+
+def is_nonzero(input):
+    n = input.numel()
+    if n != 1:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if n == 0 else
+                           "Boolean value of Tensor with more than one value is ambiguous")
+    return _builtins.bool(input.item())
+
+
+def typename(obj):
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__

@@ -1,0 +1,137 @@
+"""Devices and the backend seam.
+
+A device owns an array module: NumPy for ``cpu``, CuPy for ``cuda``. Op code is
+written once against that module; CuPy is imported only when a ``cuda`` device
+is actually used, so ``import ember`` never needs it.
+"""
+import numpy as np
+
+_cupy = None
+
+
+def cupy_module():
+    """CuPy, imported on first use; a clear RuntimeError when it is missing."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError as e:
+            raise RuntimeError(
+                "CUDA support needs CuPy, which is not installed "
+                "(pip install 'ember[cuda]'): " + str(e)) from None
+        _cupy = cupy
+    return _cupy
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if isinstance(type, int) and index is None:
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got ({type.__class__.__name__})")
+        if ":" in type:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "meta"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, meta device type at start of device string: " + type)
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative")
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+CPU = device("cpu")
+_cuda_devices = {}
+
+
+def to_device(d):
+    """Normalise a device argument (device, 'cuda:0', 0, None) to a device object."""
+    if d is None:
+        return CPU
+    if d.__class__ is device:
+        return d
+    d = device(d)
+    if d.type == "cuda" and d.index is None:
+        d = device("cuda", current_cuda_index())
+    return d
+
+
+def current_cuda_index():
+    return cupy_module().cuda.runtime.getDevice()
+
+
+def device_of(array):
+    """The device an array lives on."""
+    if array.__class__ is np.ndarray:
+        return CPU
+    idx = array.device.id
+    d = _cuda_devices.get(idx)
+    if d is None:
+        d = _cuda_devices[idx] = device("cuda", idx)
+    return d
+
+
+def xp_of(array):
+    """The array module (numpy or cupy) that owns an array."""
+    return np if array.__class__ is np.ndarray else _cupy
+
+
+def xp_for(dev):
+    """The array module for a device object."""
+    if dev.type == "cpu":
+        return np
+    if dev.type == "cuda":
+        return cupy_module()
+    raise RuntimeError(f"ember has no backend for device type '{dev.type}'")
+
+
+def move(array, dev):
+    """Copy an array to a device (no copy when it is already there)."""
+    if dev.type == "cpu":
+        if array.__class__ is np.ndarray:
+            return array
+        return array.get()
+    if dev.type == "cuda":
+        cp = cupy_module()
+        if device_of(array) == dev:
+            return array
+        n = cp.cuda.runtime.getDeviceCount()
+        if dev.index >= n:
+            raise RuntimeError(
+                f"CUDA error: invalid device ordinal (asked for {dev}, {n} device(s) available)")
+        with cp.cuda.Device(dev.index):
+            return cp.asarray(array)
+    raise RuntimeError(f"ember has no backend for device type '{dev.type}'")

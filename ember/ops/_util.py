@@ -1,0 +1,91 @@
+"""Shared helpers for op definitions: dims, broadcasting, scalars, dtype checks."""
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, wrap
+
+
+def wrap_dim(dim, ndim):
+    """Normalise a possibly negative dim, raising torch's IndexError when out of range."""
+    n = ndim if ndim > 0 else 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n if ndim > 0 else 0
+
+
+def wrap_dims(dims, ndim):
+    if dims is None:
+        return tuple(range(ndim))
+    if isinstance(dims, (int, np.integer)):
+        dims = (int(dims),)
+    out = tuple(wrap_dim(d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def broadcast_shapes(*shapes):
+    """torch.broadcast_shapes, with torch's message on mismatch."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result = [1] * ndim
+    for s in shapes:
+        for i, d in enumerate(s):
+            j = ndim - len(s) + i
+            r = result[j]
+            if r == 1:
+                result[j] = d
+            elif d != 1 and d != r:
+                raise RuntimeError(
+                    f"The size of tensor a ({r}) must match the size of tensor b ({d}) at non-singleton "
+                    f"dimension {i}")
+    return tuple(result)
+
+
+def sum_to(g, shape):
+    """Reduce a broadcast gradient back to `shape` (with ember ops, so it stays differentiable)."""
+    gshape = g._data.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def grad_for(g, t_shape, t_dtype_np):
+    """A gradient reduced to an input's shape and cast to its dtype."""
+    g = sum_to(g, t_shape)
+    if g._data.dtype != t_dtype_np:
+        g = g.to(_dtype._from_np[t_dtype_np])
+    return g
+
+
+def const(value, np_dtype, like=None):
+    """A constant (non-differentiable) 0-d tensor on like's device."""
+    if like is not None and like.__class__ is not np.ndarray:
+        from .._device import xp_of
+        return wrap(xp_of(like).asarray(value, dtype=np_dtype))
+    return wrap(np.asarray(value, dtype=np_dtype))
+
+
+def ensure_tensor(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    from .creation import tensor
+    return tensor(x, device=None if like is None else like.device)
+
+
+def check_floating(t, op):
+    if t._data.dtype.kind not in "fc" and t._data.dtype != _dtype.bfloat16.np:
+        raise RuntimeError(f'"{op}" not implemented for \'{_dtype._from_np[t._data.dtype]._short}\'')
+
+
+def dtype_name(np_dtype):
+    return _dtype._from_np[np_dtype]._short
+
+
+def shape_str(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"

@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+import ember
+
+
+@pytest.fixture(autouse=True)
+def _reset_state():
+    """Each test starts with default dtype float32, grad mode on and a fixed seed."""
+    ember.set_default_dtype(ember.float32)
+    ember.manual_seed(0)
+    yield
+    ember.set_default_dtype(ember.float32)
+    ember.autograd.STATE.grad_enabled = True
+
+
+def pytest_collection_modifyitems(config, items):
+    if not ember.cuda.is_available():
+        skip = pytest.mark.skip(reason="needs a CUDA GPU and CuPy")
+        for item in items:
+            if "cuda" in item.keywords:
+                item.add_marker(skip)
