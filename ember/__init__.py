@@ -3,6 +3,10 @@
 ``import ember as torch`` and keep going. This module only re-exports.
 """
 import builtins as _builtins
+import warnings as _warnings
+
+# NumPy warns on inf/nan results (log(0), 0/0); torch returns them silently, and so do ember's ops
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
 
 __version__ = "0.1.0"
 
@@ -11,6 +15,7 @@ from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, flo
                      get_default_dtype, set_default_dtype, promote_types, can_cast)
 from ._device import device
 from ._tensor import Tensor, Size, is_tensor
+from ._tensor_str import set_printoptions, get_printoptions
 from . import ops as _ops  # binds the Tensor methods
 from .ops.pointwise import *  # noqa: F401,F403
 from .ops.views import *  # noqa: F401,F403
@@ -22,6 +27,7 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
+from .ops.activation import *  # noqa: F401,F403
 from .ops._util import broadcast_shapes
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from . import autograd, cuda, random

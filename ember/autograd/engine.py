@@ -5,6 +5,7 @@ as in torch. Gradients reaching a leaf are accumulated into its ``.grad``
 (``backward``) or captured for the caller (``autograd.grad``).
 """
 import heapq
+import re
 
 from .graph import STATE, Node
 from .grad_mode import set_grad_enabled
@@ -30,12 +31,15 @@ def check_saved_versions(node):
         current = t._vc.value if t._vc is not None else 0
         if current != expected:
             producer = t._grad_fn.name() if t._grad_fn is not None else None
+            if producer:  # torch names the op, not its backward: "output 0 of Mul"
+                producer = re.sub(r"Backward\d*$", "", producer)
             where = f", which is output {t._output_nr} of {producer}," if producer else ""
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: [{_type_name(t)} [{', '.join(str(s) for s in t.shape)}]]{where} is at version "
                 f"{current}; expected version {expected} instead. Hint: enable anomaly detection to find the "
-                "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+                "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+                "check_nan=False).")
 
 
 def _add(a, b):

@@ -19,21 +19,20 @@ def _flat_outputs(out):
 
 def _numerical_jacobian(func, inputs, idx, out_index, eps):
     """d out[out_index] / d inputs[idx], one column per input element, by central differences."""
-    from .grad_mode import no_grad
     x = inputs[idx]
     flat = x._data.reshape(-1)
     if not np.shares_memory(flat, x._data):
         raise GradcheckError("gradcheck needs contiguous inputs")
     cols = []
-    with no_grad():
-        for j in range(flat.size):
-            orig = flat[j].copy()
-            flat[j] = orig + eps
-            plus = np.array(_flat_outputs(func(*inputs))[out_index]._data, dtype=np.float64).reshape(-1)
-            flat[j] = orig - eps
-            minus = np.array(_flat_outputs(func(*inputs))[out_index]._data, dtype=np.float64).reshape(-1)
-            flat[j] = orig
-            cols.append((plus - minus) / (2 * eps))
+    # grad mode stays on: gradgradcheck's function itself calls autograd.grad
+    for j in range(flat.size):
+        orig = flat[j].copy()
+        flat[j] = orig + eps
+        plus = np.array(_flat_outputs(func(*inputs))[out_index]._data, dtype=np.float64).reshape(-1)
+        flat[j] = orig - eps
+        minus = np.array(_flat_outputs(func(*inputs))[out_index]._data, dtype=np.float64).reshape(-1)
+        flat[j] = orig
+        cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
 
 

@@ -8,10 +8,10 @@ Each op module declares what it contributes, so adding an op touches one file:
 - ``EXTRA_METHODS``: optional dict of method name -> function for methods named differently.
 """
 from .._tensor import Tensor
-from . import pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting
+from . import pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation
 from ._dispatch import check_inplace_allowed, commit_inplace
 
-MODULES = (pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting)
+MODULES = (pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation)
 
 
 def make_inplace(fn):

@@ -25,20 +25,26 @@ def wrap_dims(dims, ndim):
 
 
 def broadcast_shapes(*shapes):
-    """torch.broadcast_shapes, with torch's message on mismatch."""
-    ndim = max((len(s) for s in shapes), default=0)
-    result = [1] * ndim
-    for s in shapes:
-        for i, d in enumerate(s):
-            j = ndim - len(s) + i
-            r = result[j]
-            if r == 1:
-                result[j] = d
-            elif d != 1 and d != r:
-                raise RuntimeError(
-                    f"The size of tensor a ({r}) must match the size of tensor b ({d}) at non-singleton "
-                    f"dimension {i}")
-    return tuple(result)
+    """torch.broadcast_shapes, with torch's message on mismatch (checked from the last dim, as torch does)."""
+    result = ()
+    for shape in shapes:
+        result = _broadcast_pair(result, tuple(shape))
+    return result
+
+
+def _broadcast_pair(a, b):
+    ndim = max(len(a), len(b))
+    out = [1] * ndim
+    for i in range(ndim - 1, -1, -1):
+        offset = ndim - 1 - i
+        da = a[len(a) - 1 - offset] if offset < len(a) else 1
+        db = b[len(b) - 1 - offset] if offset < len(b) else 1
+        if da != db and da != 1 and db != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton "
+                f"dimension {i}")
+        out[i] = db if da == 1 else da
+    return tuple(out)
 
 
 def sum_to(g, shape):

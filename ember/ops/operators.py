@@ -48,3 +48,4 @@ Tensor.__lt__ = P.lt
 Tensor.__le__ = P.le
 Tensor.__gt__ = P.gt
 Tensor.__ge__ = P.ge
+Tensor.__rsub__ = P.rsub  # keeps sub's bool checks, which see the original scalar

@@ -253,10 +253,23 @@ def add(input, other, *, alpha=1, out=None):
     return _out(apply(AddBackward0, (a, b)), out)
 
 
-def sub(input, other, *, alpha=1, out=None):
-    if input._data.dtype == np.bool_ and isinstance(other, Tensor) and other._data.dtype == np.bool_:
+def _check_sub_bool(a, b):
+    def is_bool(x):
+        return x._data.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+    ba, bb = is_bool(a), is_bool(b)
+    if ba and bb:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if ba or bb:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def sub(input, other, *, alpha=1, out=None):
+    _check_sub_bool(input, other)
+    if not isinstance(input, Tensor):
+        s, x = _promote_rev(input, other)
+        return _out(apply(SubBackward0, (s, x * alpha if alpha != 1 else x)), out)
     if alpha != 1:
         other = other * alpha
     a, b = _promote(input, other)
@@ -264,6 +277,7 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 def rsub(input, other, *, alpha=1):
+    _check_sub_bool(input, other)
     s, x = _promote_rev(other, input)
     return apply(SubBackward0, (s, x * alpha if alpha != 1 else x))
 
@@ -512,7 +526,7 @@ Expm1 = _unary("Expm1Backward0", np.expm1, lambda n, g: (g * (n.out + 1),), save
 Log = _unary("LogBackward0", np.log, lambda n, g: (g / _x(n),), saves_input=True)
 Log2 = _unary("Log2Backward0", np.log2, lambda n, g: (g / (_x(n) * math.log(2)),), saves_input=True)
 Log10 = _unary("Log10Backward0", np.log10, lambda n, g: (g / (_x(n) * math.log(10)),), saves_input=True)
-Log1p = _unary("Log1pBackward0", np.log1p, lambda n, g: (g / (_x(n) + 1),), saves_input=True)
+Log1p = _unary("Log1PBackward0", np.log1p, lambda n, g: (g / (_x(n) + 1),), saves_input=True)
 Sqrt = _unary("SqrtBackward0", np.sqrt, lambda n, g: (g / (n.out * 2),), saves_output=True)
 Rsqrt = _unary("RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda n, g: (g * n.out.pow(3) * -0.5,),
                saves_output=True)

@@ -292,13 +292,22 @@ class SqueezeBackward0(Node):
         return (g.reshape(self.in_shape),)
 
 
+class SqueezeBackward1(SqueezeBackward0):
+    """squeeze(dim)"""
+    __slots__ = ()
+
+
+class SqueezeBackward2(SqueezeBackward0):
+    """squeeze(dims)"""
+    __slots__ = ()
+
+
 def squeeze(self, dim=None):
     shape = self._data.shape
     if dim is None:
-        dims = tuple(i for i, s in enumerate(shape) if s == 1)
-    else:
-        dims = tuple(d for d in wrap_dims(dim, len(shape)) if len(shape) and shape[d] == 1)
-    return apply(SqueezeBackward0, (self,), dims)
+        return apply(SqueezeBackward0, (self,), tuple(i for i, s in enumerate(shape) if s == 1))
+    dims = tuple(d for d in wrap_dims(dim, len(shape)) if len(shape) and shape[d] == 1)
+    return apply(SqueezeBackward1 if isinstance(dim, (int, np.integer)) else SqueezeBackward2, (self,), dims)
 
 
 class UnsqueezeBackward0(Node):
