@@ -106,11 +106,11 @@ def _grad_impl(roots, grads, inputs, retain_graph, create_graph, allow_unused):
     capture = {k: None for k in keys}
     engine.run(roots, grads, retain_graph, create_graph, capture=capture)
     result = []
-    for t, k in zip(inputs, keys):
+    for i, (t, k) in enumerate(zip(inputs, keys)):
         g = capture[k]
         if g is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                               "Set allow_unused=True if this is the desired behavior.")
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                               "graph. Set allow_unused=True if this is the desired behavior.")
         if g is not None and not create_graph:
             g = g.detach()
         result.append(g)

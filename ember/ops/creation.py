@@ -46,6 +46,29 @@ def _to_nested(data):
     return data
 
 
+def _check_rectangular(data):
+    """torch's ValueError for ragged nested sequences, naming the dim and lengths."""
+    shape = []
+    x = data
+    while isinstance(x, (list, tuple)):
+        shape.append(len(x))
+        x = x[0] if len(x) else None
+
+    def visit(x, dim):
+        if dim == len(shape):
+            if isinstance(x, (list, tuple)):
+                raise ValueError(f"expected sequence of length {len(x)} at dim {dim} (got ...)")
+            return
+        if not isinstance(x, (list, tuple)):
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {type(x).__name__})")
+        if len(x) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(x)})")
+        for y in x:
+            visit(y, dim + 1)
+
+    visit(data, 0)
+
+
 def array_from_data(data, dtype=None):
     """A fresh NumPy array from Python data / arrays / tensors, with torch's dtype rules."""
     if dtype is not None:
@@ -63,6 +86,7 @@ def array_from_data(data, dtype=None):
         return np.array(arr, dtype=(dtype or _dtype.from_numpy_dtype(arr.dtype)).np)
     d = dtype or _infer_dtype(data)
     nested = _to_nested(data)
+    _check_rectangular(nested)
     try:
         arr = np.array(nested, dtype=d.np if d is not _dtype.bfloat16 else np.float32)
     except ValueError as e:
@@ -159,6 +183,9 @@ def _fill(size, value, dtype, device, requires_grad, kind):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, pin_memory=False):
+    dims = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list, Size)) else size
+    if any(isinstance(s, (int, np.integer)) and s < 0 for s in dims):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _fill(_size(size), 0, dtype, device, requires_grad, "zeros")
 
 
@@ -241,16 +268,23 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
         raise RuntimeError("number of steps must be non-negative")
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     # torch fills the first half from start and the second half from end (symmetric rounding)
+    # floating results are computed in their own precision, as torch's kernel does
+    work = dt.np if dt.category == 2 and dt is not _dtype.bfloat16 else np.dtype(np.float64)
     if steps == 1:
-        arr = np.array([start], dtype=np.float64)
+        arr = np.array([start], dtype=work)
     else:
-        step = (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+        arr = _linspace_values(work.type(start), work.type(end), steps, work)
     if dt.category < 2:
         arr = np.trunc(arr) if dt is not _dtype.bool_ else arr
     return _finish(arr.astype(dt.np), device, requires_grad)
+
+
+def _linspace_values(s0, s1, steps, work):
+    """torch's formula: the first half counts up from start, the second half down from end
+    (torch's SIMD kernel may differ from this in the last bit of a few elements)."""
+    step = (s1 - s0) / work.type(steps - 1)
+    i = np.arange(steps, dtype=work)
+    return np.where(i < steps // 2, s0 + step * i, s1 - step * (work.type(steps - 1) - i))
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -269,7 +303,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
 def _float_dtype(dtype, fn):
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     if dt.category < 2:
-        raise RuntimeError(f"\"{fn}\" not implemented for '{dt._short}'")
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{dt._short}'")
     return dt
 
 
