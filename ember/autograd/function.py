@@ -29,7 +29,7 @@ class BackwardCFunction(Node, FunctionCtx):
     SAVES_INPUTS = False
 
     def __init__(self):
-        Node.__init__(self)
+        self.init_graph_fields()
         self._to_save = ()
         self._saved = None
         self._non_diff = ()
@@ -54,6 +54,7 @@ class BackwardCFunction(Node, FunctionCtx):
         for t, v in zip(tensors, versions):
             if t is not None and (t._vc.value if t._vc is not None else 0) != v:
                 probe = Node()
+                probe.init_graph_fields()
                 probe.inputs, probe.saved_versions = (t,), (v,)
                 check_saved_versions(probe)
         return tensors

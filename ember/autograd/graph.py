@@ -44,12 +44,15 @@ class Node:
     DIFFERENTIABLE = True
     NON_DIFF_OUTPUTS = ()
 
-    def __init__(self):
+    # No __init__: most nodes only run a forward (no grad needed) and are dropped; the graph
+    # fields are set by init_graph_fields() when the node is actually linked into a graph.
+    def init_graph_fields(self):
         self.inputs = None
         self.out = None
         self.pre_hooks = None
         self.post_hooks = None
         self.released = False
+        self.meta = None
 
     def backward(self, *grads):  # pragma: no cover - every op overrides it
         raise RuntimeError(f"{self.name()} has no backward")

@@ -8,6 +8,7 @@ in-place version checks, ONNX tracing, profiling) hooks in here, never per op.
 from ..autograd.graph import STATE, _seq
 from .._tensor import Tensor, wrap, VersionCounter
 from .._device import device_of
+from numpy import ndarray
 
 # Observers of every op: callables (node_cls, inputs, params, outputs). ONNX
 # tracing and the profiler register here; the list is empty in normal runs.
@@ -16,15 +17,12 @@ OP_OBSERVERS = []
 
 def check_same_device(inputs):
     first = inputs[0]._data
-    cls = first.__class__
     for t in inputs[1:]:
-        other = t._data
-        if other.__class__ is not cls or (cls.__module__ != "numpy" and other.device != first.device):
-            a, b = device_of(first), device_of(other)
-            if a != b:
-                raise RuntimeError(
-                    "Expected all tensors to be on the same device, but found at least two devices, "
-                    f"{b} and {a}!")
+        a, b = device_of(first), device_of(t._data)
+        if a != b:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{b} and {a}!")
 
 
 def apply(cls, inputs, *params):
@@ -34,8 +32,12 @@ def apply(cls, inputs, *params):
         out = node.forward(x._data, *params)
         record = x._requires_grad and STATE.grad_enabled and cls.DIFFERENTIABLE
     else:
-        check_same_device(inputs)
-        out = node.forward(*[t._data for t in inputs], *params)
+        arrays = [t._data for t in inputs]
+        for a in arrays:
+            if a.__class__ is not ndarray:  # a CuPy array: all operands must share its device
+                check_same_device(inputs)
+                break
+        out = node.forward(*arrays, *params)
         record = False
         if STATE.grad_enabled and cls.DIFFERENTIABLE:
             for t in inputs:
@@ -78,6 +80,7 @@ def _alias(view, base, cls, params):
 
 
 def _link(node, inputs, outputs):
+    node.init_graph_fields()
     node.next_edges = tuple(edge_of(t) for t in inputs)
     node.seq = next(_seq)
     node.n_out = len(outputs)

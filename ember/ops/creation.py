@@ -424,4 +424,104 @@ def complex(real, imag):
 __all__ = """tensor as_tensor asarray from_numpy zeros ones empty full zeros_like ones_like empty_like full_like
     arange linspace logspace eye rand randn rand_like randn_like randint randint_like randperm normal bernoulli
     multinomial poisson scalar_tensor complex""".split()
-TENSOR_METHODS = ""
+
+
+# -- in-place fills (Tensor methods): write into the tensor's own storage --------------------------------
+
+def _fill_inplace(self, values_fn):
+    """Overwrite self with values_fn(shape, np_dtype) (an ndarray); history after it is a constant."""
+    from ._dispatch import check_inplace_allowed, bump_version
+    from .._device import xp_of
+    check_inplace_allowed(self)
+    arr = self._data
+    values = values_fn(arr.shape, arr.dtype)
+    if arr.__class__ is not np.ndarray:
+        values = xp_of(arr).asarray(values)
+    arr[...] = values
+    bump_version(self)
+    if self._grad_fn is not None:
+        from ..autograd.graph import STATE
+        if STATE.grad_enabled:
+            _record_fill(self)
+    return self
+
+
+def _record_fill(self):
+    from ._dispatch import _link
+    node = _FillNode()
+    _link(node, (self,), (self,))
+
+
+from ..autograd.graph import Node as _Node  # noqa: E402
+
+
+class _FillNode(_Node):
+    """The gradient of anything overwritten by a fill is zero."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return (g * 0,)
+
+
+_FillNode.__name__ = "FillBackward0"
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.dim()} dimensions.")
+        value = value.item()
+    return _fill_inplace(self, lambda shape, dt: np.asarray(value).astype(dt))
+
+
+def zero_(self):
+    return _fill_inplace(self, lambda shape, dt: np.zeros((), dtype=dt))
+
+
+def _rand_inplace(self, sample, generator):
+    g = _random.rng(generator)
+    return _fill_inplace(self, lambda shape, dt: sample(g, shape).astype(dt))
+
+
+def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
+    from_ = kw.pop("from", from_)
+    return _rand_inplace(self, lambda g, s: g.uniform(from_, to, s), generator)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    return _rand_inplace(self, lambda g, s: mean + std * g.standard_normal(s), generator)
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = 0, from_ if from_ else (2 ** 24 + 1 if self._data.dtype.kind == "f" else
+                                            int(np.iinfo(self._data.dtype).max) + 1
+                                            if self._data.dtype.kind in "iu" else 2)
+    return _rand_inplace(self, lambda g, s: g.integers(from_, to, s), generator)
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    probs = p._data if isinstance(p, Tensor) else p
+    return _rand_inplace(self, lambda g, s: g.random(s) < probs, generator)
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    return _rand_inplace(self, lambda g, s: g.exponential(1.0 / lambd, s), generator)
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    return _rand_inplace(self, lambda g, s: g.lognormal(mean, std, s), generator)
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    return _rand_inplace(self, lambda g, s: median + sigma * g.standard_cauchy(s), generator)
+
+
+def geometric_(self, p, *, generator=None):
+    return _rand_inplace(self, lambda g, s: g.geometric(p, s), generator)
+
+
+TENSOR_METHODS = ("fill_ zero_ uniform_ normal_ random_ bernoulli_ exponential_ log_normal_ cauchy_ "
+                  "geometric_")
+EXTRA_METHODS = {"bernoulli": lambda self, p=None, generator=None: bernoulli(self, p, generator=generator)}

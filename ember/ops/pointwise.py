@@ -250,7 +250,8 @@ def add(input, other, *, alpha=1, out=None):
         s, x = _promote_rev(input, other)
         return _out(apply(AddBackward0, (s, x)), out)
     a, b = _promote(input, other)
-    return _out(apply(AddBackward0, (a, b)), out)
+    r = apply(AddBackward0, (a, b))
+    return r if out is None else _out(r, out)
 
 
 def _check_sub_bool(a, b):
@@ -284,7 +285,8 @@ def rsub(input, other, *, alpha=1):
 
 def mul(input, other, *, out=None):
     a, b = _promote(input, other)
-    return _out(apply(MulBackward0, (a, b)), out)
+    r = apply(MulBackward0, (a, b))
+    return r if out is None else _out(r, out)
 
 
 def _float_operands(input, other):
@@ -494,8 +496,8 @@ def _erf(a):
 
 
 def _erfc(a):
-    from ._special import erf
-    return 1 - erf(a)
+    from ._special import erfc
+    return erfc(a)
 
 
 def _erfinv(a):

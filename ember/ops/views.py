@@ -624,6 +624,7 @@ class CopySlices(Node):
 def rebase_view(view, op_node, result):
     base = view._base
     node = CopySlices()
+    node.init_graph_fields()
     node.chain = view._view_chain
     node.op_node = op_node
     node.base_shape = base._data.shape
