@@ -70,11 +70,15 @@ def grad_for(g, t_shape, t_dtype_np):
 
 
 def const(value, np_dtype, like=None):
-    """A constant (non-differentiable) 0-d tensor on like's device."""
+    """A constant (non-differentiable) 0-d tensor on like's device; integers wrap around as in torch."""
+    try:
+        arr = np.asarray(value, dtype=np_dtype)
+    except OverflowError:  # e.g. -1 as uint8: torch wraps to 255
+        arr = np.asarray(value).astype(np_dtype)
     if like is not None and like.__class__ is not np.ndarray:
         from .._device import xp_of
-        return wrap(xp_of(like).asarray(value, dtype=np_dtype))
-    return wrap(np.asarray(value, dtype=np_dtype))
+        return wrap(xp_of(like).asarray(arr))
+    return wrap(arr)
 
 
 def ensure_tensor(x, like=None):
