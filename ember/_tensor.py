@@ -59,16 +59,16 @@ class Tensor:
                  "_view_chain", "__weakref__")
     __array_priority__ = 1000  # numpy defers mixed expressions to Tensor's operators
 
+    # _output_nr is set only together with _grad_fn, and _view_chain only on views (_base set):
+    # leaving them unset keeps tensor creation, paid on every op, to six slot writes.
     def __new__(cls, *args, **kwargs):
         t = object.__new__(cls)
         t._requires_grad = False
         t._grad_fn = None
-        t._output_nr = 0
         t._vc = None
         t._grad = None
         t._base = None
         t._extra = None
-        t._view_chain = None
         return t
 
     def __init__(self, *args, device=None, dtype=None):
@@ -406,20 +406,21 @@ class Tensor:
     # device and dtype moves live in ops/conversion.py (they are ops: autograd flows through .to())
 
 
+_new = object.__new__
+
+
 def wrap(arr):
     """A new Tensor over a backend array (NumPy scalars become 0-d arrays)."""
     if arr.__class__ is not np.ndarray and not hasattr(arr, "__cuda_array_interface__"):
         arr = np.asarray(arr)
-    t = object.__new__(Tensor)
+    t = _new(Tensor)
     t._data = arr
     t._requires_grad = False
     t._grad_fn = None
-    t._output_nr = 0
     t._vc = None
     t._grad = None
     t._base = None
     t._extra = None
-    t._view_chain = None
     return t
 
 

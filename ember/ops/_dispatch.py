@@ -6,7 +6,7 @@ links the node into the graph. Anything that must see every op (autograd,
 in-place version checks, ONNX tracing, profiling) hooks in here, never per op.
 """
 from ..autograd.graph import STATE, _seq
-from .._tensor import Tensor, wrap, VersionCounter
+from .._tensor import Tensor, wrap, VersionCounter, _new
 from .._device import device_of
 from numpy import ndarray
 
@@ -27,7 +27,14 @@ def check_same_device(inputs):
 
 def apply(cls, inputs, *params):
     node = cls()
-    if len(inputs) == 1:
+    if len(inputs) == 2:  # the common case, unrolled: this function is paid on every op
+        x, y = inputs
+        xa, ya = x._data, y._data
+        if xa.__class__ is not ndarray or ya.__class__ is not ndarray:
+            check_same_device(inputs)
+        out = node.forward(xa, ya, *params)
+        record = (x._requires_grad or y._requires_grad) and STATE.grad_enabled and cls.DIFFERENTIABLE
+    elif len(inputs) == 1:
         x = inputs[0]
         out = node.forward(x._data, *params)
         record = x._requires_grad and STATE.grad_enabled and cls.DIFFERENTIABLE
@@ -44,11 +51,24 @@ def apply(cls, inputs, *params):
                 if t._requires_grad:
                     record = True
                     break
-    if out.__class__ is tuple:
-        result = tuple(wrap(a) for a in out)
+    if out.__class__ is ndarray:
+        result = _new(Tensor)
+        result._data = out
+        result._requires_grad = False
+        result._grad_fn = None
+        result._vc = None
+        result._grad = None
+        result._base = None
+        result._extra = None
+        if cls.VIEW:
+            _alias(result, inputs[0], cls, params)
+        if record:
+            _link(node, inputs, (result,))
+    elif out.__class__ is tuple:
+        result = tuple([wrap(a) for a in out])
         if record:
             _link(node, inputs, result)
-    else:
+    else:  # a NumPy scalar or a CuPy array
         result = wrap(out)
         if cls.VIEW:
             _alias(result, inputs[0], cls, params)
@@ -81,19 +101,21 @@ def _alias(view, base, cls, params):
 
 def _link(node, inputs, outputs):
     node.init_graph_fields()
-    node.next_edges = tuple(edge_of(t) for t in inputs)
+    node.next_edges = tuple([None if not t._requires_grad else
+                             (t, 0) if t._grad_fn is None else (t._grad_fn, t._output_nr) for t in inputs])
     node.seq = next(_seq)
     node.n_out = len(outputs)
     if node.SAVES_INPUTS:
         node.inputs = inputs
-        node.saved_versions = tuple(t._vc.value if t._vc is not None else 0 for t in inputs)
+        node.saved_versions = tuple([t._vc.value if t._vc is not None else 0 for t in inputs])
     non_diff = node.NON_DIFF_OUTPUTS
-    for i, o in enumerate(outputs):
-        if i in non_diff:
-            continue
-        o._requires_grad = True
-        o._grad_fn = node
-        o._output_nr = i
+    i = 0
+    for o in outputs:
+        if i not in non_diff:
+            o._requires_grad = True
+            o._grad_fn = node
+            o._output_nr = i
+        i += 1
     if node.SAVES_OUTPUT:
         node.out = outputs[0] if len(outputs) == 1 else outputs
         out0 = outputs[0]
@@ -161,8 +183,9 @@ def commit_inplace(self, result):
             if t is self:
                 if snap is None:
                     snap = wrap(self._data.copy())
-                    snap._requires_grad, snap._grad_fn, snap._output_nr = (
-                        self._requires_grad, self._grad_fn, self._output_nr)
+                    snap._requires_grad, snap._grad_fn = self._requires_grad, self._grad_fn
+                    if self._grad_fn is not None:
+                        snap._output_nr = self._output_nr
                 t = snap
             new_inputs.append(t)
         if snap is not None:

@@ -30,12 +30,35 @@ def _promote(a, b):
         if b._data.dtype != rd.np:
             b = b.to(rd)
         return a, b
+    bc = b.__class__
+    if bc is float or bc is int:
+        kind = a._data.dtype.kind
+        if kind in "fc" or (kind in "iu" and bc is int):  # a Python number never widens such a tensor
+            return a, _scalar_const(b, a._data)
     if isinstance(b, (int, float, bool, complex, np.number, np.bool_)):
         rd = _dtype.result_type(a, b)
         if a._data.dtype != rd.np:
             a = a.to(rd)
         return a, const(b, rd.np, a._data)
     return a, _scalar_or_tensor(b, a)
+
+
+_SCALAR_CACHE = {}
+
+
+def _scalar_const(value, like):
+    """The 0-d constant tensor for a Python number in like's dtype, cached: `x * 2` in a loop
+    should not build a new array each time. Constants are never written to, so sharing is safe."""
+    if like.__class__ is not np.ndarray:
+        return const(value, like.dtype, like)
+    key = (value.__class__, value, like.dtype)
+    t = _SCALAR_CACHE.get(key)
+    if t is None:
+        if len(_SCALAR_CACHE) > 4096:
+            _SCALAR_CACHE.clear()
+        t = _SCALAR_CACHE[key] = const(value, like.dtype)
+        t._data.flags.writeable = False
+    return t
 
 
 def _scalar_or_tensor(b, like):

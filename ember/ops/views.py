@@ -13,30 +13,37 @@ from ._util import wrap_dim, wrap_dims, shape_str
 
 
 def _infer_shape(shape, numel):
-    shape = list(shape)
-    neg = [i for i, s in enumerate(shape) if s == -1]
-    if len(neg) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
-        if s < -1:
+    """Resolve one -1 and check the element count, with torch's messages."""
+    n = 1
+    infer = None
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s < 0:
             raise RuntimeError(f"invalid shape dimension {s}")
-    known = 1
-    for s in shape:
-        if s != -1:
-            known *= s
-    if neg:
-        if known == 0 or numel % known:
+        else:
+            n *= s
+    if infer is None:
+        if n != numel:
             raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
-        shape[neg[0]] = numel // known
-    elif known != numel:
+        return shape
+    if n == 0 or numel % n:
         raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
-    return tuple(shape)
+    return shape[:infer] + (numel // n,) + shape[infer + 1:]
 
 
 def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+    """view(2, 3), view((2, 3)) and view(torch.Size) all mean the tuple (2, 3)."""
+    if len(shape) == 1 and shape[0].__class__ is not int:
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+        if shape.__class__ is not tuple:
+            shape = tuple(shape)
+    for s in shape:
+        if s.__class__ is not int:
+            return tuple(int(s) for s in shape)
+    return shape
 
 
 class ViewBackward0(Node):
@@ -75,7 +82,8 @@ class UnsafeViewBackward0(Node):
 
 
 def view(self, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
+    if len(shape) == 1 and isinstance(shape[0], (str, np.dtype, type)) or \
+            (len(shape) == 1 and shape[0].__class__.__name__ == "dtype"):
         from .conversion import view_as_dtype
         return view_as_dtype(self, shape[0])
     shape = _infer_shape(_shape_arg(shape), self._data.size)
@@ -252,13 +260,14 @@ def expand(self, *sizes):
                            f"sizes provided ({nd}) must be greater or equal to the number of dimensions in the "
                            f"tensor ({len(shape)})")
     lead = nd - len(shape)
-    out = []
-    for i, s in enumerate(sizes):
+    out = [0] * nd
+    for i in reversed(range(nd)):  # torch checks from the last dim
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
-                                   "non-existing dimension 0")
-            out.append(s)
+                                   f"non-existing dimension {i}")
+            out[i] = s
             continue
         cur = shape[i - lead]
         if s == -1:
@@ -267,7 +276,7 @@ def expand(self, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
                                f"non-singleton dimension {i}.  Target sizes: {shape_str(sizes)}.  Tensor sizes: "
                                f"{shape_str(shape)}")
-        out.append(s)
+        out[i] = s
     out = tuple(out)
     return apply(ExpandBackward0, (self,), out)
 
@@ -645,7 +654,7 @@ def rebase_view(view, op_node, result):
 def _shallow(base):
     from .._tensor import wrap
     t = wrap(base._data)
-    t._requires_grad, t._grad_fn, t._output_nr = base._requires_grad, base._grad_fn, base._output_nr
+    t._requires_grad, t._grad_fn, t._output_nr = base._requires_grad, base._grad_fn, 0
     return t
 
 
