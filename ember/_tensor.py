@@ -411,7 +411,8 @@ _new = object.__new__
 
 def wrap(arr):
     """A new Tensor over a backend array (NumPy scalars become 0-d arrays)."""
-    if arr.__class__ is not np.ndarray and not hasattr(arr, "__cuda_array_interface__"):
+    if arr.__class__ is not np.ndarray and (isinstance(arr, np.generic)
+                                            or not hasattr(arr, "__cuda_array_interface__")):
         arr = np.asarray(arr)
     t = _new(Tensor)
     t._data = arr

@@ -69,9 +69,12 @@ def _is_float(a):
     return a.dtype.kind in "fc" or a.dtype == _bf16
 
 
+_HALF_TYPES = frozenset(d for d in (np.dtype(np.float16), _bf16) if d is not None)
+
+
 def _acc(a):
     """Accumulation dtype for a float array (half types accumulate in float32)."""
-    return np.float32 if a.dtype in (np.float16, _bf16) else None
+    return np.float32 if a.dtype in _HALF_TYPES else None
 
 
 def _np_dtype(dtype):
@@ -277,7 +280,9 @@ class SumBackward0(Node):
         if np_dtype is not None and a.dtype != np_dtype:
             a = a.astype(np_dtype)
         acc = _acc(a)
-        return a.sum(axis=dims, keepdims=keepdim, dtype=acc or a.dtype).astype(a.dtype, copy=False)
+        if acc is None:
+            return a.sum(axis=dims, keepdims=keepdim)
+        return a.sum(axis=dims, keepdims=keepdim, dtype=acc).astype(a.dtype)
 
     def backward(self, g):
         if g._data.dtype != self.in_dtype:
