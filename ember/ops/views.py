@@ -414,7 +414,8 @@ def select(self, dim, index):
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {shape_str(self._data.shape)} "
                          f"at dimension {dim}")
-    return apply(SelectBackward0, (self,), (slice(None),) * dim + (index % size,))
+    # the trailing Ellipsis keeps NumPy returning a (0-d) view, not a scalar copy
+    return apply(SelectBackward0, (self,), (slice(None),) * dim + (index % size, Ellipsis))
 
 
 class UnbindBackward0(Node):
@@ -422,7 +423,7 @@ class UnbindBackward0(Node):
 
     def forward(self, a, dim):
         self.dim, self.in_shape = dim, a.shape
-        return tuple(a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim]))
+        return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
 
     def backward(self, *grads):
         from .creation import zeros
