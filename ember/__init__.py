@@ -28,9 +28,16 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
+from .ops.normalization import *  # noqa: F401,F403
+from .ops.conv import *  # noqa: F401,F403
+from .ops.pooling import *  # noqa: F401,F403
 from .ops._util import broadcast_shapes
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from . import autograd, cuda, random
+from . import nn  # noqa: E402
+from .serialization import save, load
+from . import optim
+from . import utils
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled)
 from ._dtype import result_type as _result_type

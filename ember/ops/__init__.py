@@ -8,10 +8,12 @@ Each op module declares what it contributes, so adding an op touches one file:
 - ``EXTRA_METHODS``: optional dict of method name -> function for methods named differently.
 """
 from .._tensor import Tensor
-from . import pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation
+from . import pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation, conv, pooling
+from . import normalization
 from ._dispatch import check_inplace_allowed, commit_inplace
 
-MODULES = (pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation)
+MODULES = (pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation, conv,
+           pooling, normalization)
 
 
 def make_inplace(fn):

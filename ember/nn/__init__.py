@@ -1,0 +1,12 @@
+"""ember.nn: Module, Parameter, layers, losses, functional, init, utils (torch.nn's layout)."""
+from .parameter import Parameter, Buffer, UninitializedParameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import Module, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict  # noqa: F401
+from .modules.module import register_module_forward_hook, register_module_forward_pre_hook  # noqa: F401
+from . import functional, init, utils  # noqa: F401
+from . import modules  # noqa: F401
+from .modules import (MultiheadAttention, Transformer, TransformerEncoder, TransformerDecoder,  # noqa: F401
+                      TransformerEncoderLayer, TransformerDecoderLayer)
+from .modules import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
+                      InstanceNorm3d, LocalResponseNorm, LayerNorm, GroupNorm, RMSNorm, RNNBase, RNN, LSTM, GRU,
+                      RNNCellBase, RNNCell, LSTMCell, GRUCell)
