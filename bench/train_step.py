@@ -1,0 +1,52 @@
+"""Training-step benchmarks, ember vs torch in the same run: the seed's MLP (784-128-64-10, Adam,
+batch 64) and a wide MLP (784-1024-1024-10, batch 1024).
+
+    python bench/train_step.py
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import ember  # noqa: E402
+from common import compare, print_table  # noqa: E402
+
+
+def mlp_step(m, sizes, batch, seed=0):
+    rng = np.random.default_rng(seed)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(m.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(m.nn.ReLU())
+    model = m.nn.Sequential(*layers)
+    with m.no_grad():
+        for p in model.parameters():
+            p.copy_(m.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32) * 0.05))
+    opt = m.optim.Adam(model.parameters(), lr=1e-3)
+    crit = m.nn.CrossEntropyLoss()
+    x = m.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
+    y = m.tensor(rng.integers(0, sizes[-1], batch))
+
+    def step():
+        out = model(x)
+        loss = crit(out, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def main():
+    work = [("seed MLP step 784-128-64-10, batch 64, Adam", (784, 128, 64, 10), 64, 300),
+            ("wide MLP step 784-1024-1024-10, batch 1024, Adam", (784, 1024, 1024, 10), 1024, 5)]
+    rows = compare([(name, mlp_step(ember, s, b), mlp_step(torch, s, b), n) for name, s, b, n in work], rounds=5)
+    print_table(rows, f"Training steps (torch threads: {torch.get_num_threads()}; best of 5 rounds)")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
