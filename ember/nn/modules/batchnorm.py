@@ -1,5 +1,4 @@
 """BatchNorm1d/2d/3d (torch.nn.modules.batchnorm): running stats as buffers with torch's names."""
-from ..._tensor import Tensor
 from ...ops.creation import empty, zeros, ones, tensor
 from ... import _dtype
 from ..parameter import Parameter

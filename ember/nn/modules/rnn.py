@@ -11,7 +11,6 @@ import numbers
 import warnings
 import weakref
 
-from ..._tensor import Tensor
 from ...ops.creation import empty, zeros
 from ...ops.shape import cat, stack
 from ..parameter import Parameter

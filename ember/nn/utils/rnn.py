@@ -4,9 +4,11 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from ..._tensor import wrap as _wrap
+
 from ... import _dtype
 from ..._tensor import Tensor
-from ...ops.creation import tensor as _tensor, as_tensor, full, arange, empty
+from ...ops.creation import tensor as _tensor, as_tensor, full, empty
 from ...ops.shape import cat, stack
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
@@ -77,10 +79,12 @@ def _packed_sequence_init_args(data, batch_sizes=None, sorted_indices=None, unso
 def invert_permutation(permutation):
     if permutation is None:
         return None
+    from ..._device import xp_of
     p = permutation._data
-    out = np.empty_like(np.asarray(p))
-    out[np.asarray(p)] = np.arange(p.size, dtype=out.dtype)
-    return _tensor(out).to(permutation.device)
+    xp = xp_of(p)
+    out = xp.empty_like(p)
+    out[p] = xp.arange(p.size, dtype=out.dtype)
+    return _wrap(out)
 
 
 def _lengths_list(lengths):
