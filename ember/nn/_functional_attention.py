@@ -28,7 +28,7 @@ def _fully_masked_rows(mask_arr, is_bool):
     return rows if bool(rows.any()) else None
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
                                  enable_gqa=False):
     """softmax(q @ k^T * scale + mask) @ v, torch's math: bool masks mark the keys that take part, float
     masks are added to the scores, rows with no key left give zeros (torch's safe softmax)."""
@@ -339,7 +339,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             attn_output_weights = attn_mask.baddbmm(q_scaled, kt)
         else:
             attn_output_weights = q_scaled.bmm(kt)
-        attn_output_weights = F.softmax(attn_output_weights, -1)
+        if attn_mask is not None:
+            with np.errstate(invalid="ignore"):  # a fully masked row is NaN, as in torch, without NumPy's warning
+                attn_output_weights = F.softmax(attn_output_weights, -1)
+        else:
+            attn_output_weights = F.softmax(attn_output_weights, -1)
         if dropout_p > 0.0:
             attn_output_weights = F.dropout(attn_output_weights, p=dropout_p)
         attn_output = attn_output_weights.bmm(v)

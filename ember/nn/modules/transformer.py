@@ -2,7 +2,6 @@
 import copy
 import warnings
 
-from ... import _dtype
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops.creation import full
 from .. import functional as F
