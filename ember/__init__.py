@@ -38,6 +38,7 @@ from . import nn  # noqa: E402
 from .serialization import save, load
 from . import optim
 from . import utils
+from . import linalg  # noqa: E402
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled)
 from ._dtype import result_type as _result_type

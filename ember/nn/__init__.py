@@ -10,3 +10,7 @@ from .modules import (MultiheadAttention, Transformer, TransformerEncoder, Trans
 from .modules import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
                       InstanceNorm3d, LocalResponseNorm, LayerNorm, GroupNorm, RMSNorm, RNNBase, RNN, LSTM, GRU,
                       RNNCellBase, RNNCell, LSTMCell, GRUCell)
+from .modules import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,  # noqa: F401
+                      MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d, PixelShuffle, PixelUnshuffle, Upsample,
+                      UpsamplingNearest2d, UpsamplingBilinear2d, Fold, Unfold)

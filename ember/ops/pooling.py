@@ -1,0 +1,752 @@
+"""Pooling and resampling: max/avg/adaptive pools, interpolate (nearest, linear, bilinear, bicubic),
+max_unpool2d and pixel_shuffle / pixel_unshuffle.
+
+Two kinds of kernels, both vectorized over all outputs (loops run only over kernel offsets or taps):
+
+- **separable linear maps** (avg_pool, adaptive_avg_pool, every interpolate mode): along each spatial
+  axis an output is a weighted sum of a few input taps, ``y[o] = sum_t w[o, t] * x[idx[o, t]]``.
+  Forward is a gather (``take``) per axis; its adjoint (the gradient) scatters with ``bincount``.
+  Taps that fall outside the input point at an appended zero, so padding never meets ``0 * inf``.
+  The forward node's backward is the adjoint node and vice versa, so higher derivatives work.
+- **max selection** (max_pool, adaptive_max_pool): a loop over kernel offsets keeps the running max
+  and its flat index with torch's rule (``val > max || isnan(val)``); the gradient is a scatter of
+  grad to those indices (``bincount``), whose own gradient is a gather.
+
+1-d pools run through the 2-d ones (``unsqueeze(-2)``), as torch does (grad_fn ``SqueezeBackward1``).
+"""
+import math
+
+import numpy as np
+
+from .. import _dtype
+from .. import return_types  # noqa: F401
+from .._device import xp_of
+from ..autograd.graph import Node
+from ._dispatch import apply
+from ._util import shape_str
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle"]
+TENSOR_METHODS = ""
+INPLACE = ""
+
+_int64 = np.dtype(np.int64)
+
+
+# -- separable linear maps --------------------------------------------------------------------------
+# taps: one (idx, w) per spatial axis; idx (O, T) int64 in [0, S] (S = the appended zero), w (O, T) of the
+# input's dtype or None (a pure gather, T == 1).
+
+def _sep_forward(x, taps, nlead):
+    xp = xp_of(x)
+    for i, (idx, w) in enumerate(taps):
+        ax = nlead + i
+        S = x.shape[ax]
+        O, T = idx.shape
+        if (idx == S).any():
+            pad = [(0, 0)] * x.ndim
+            pad[ax] = (0, 1)
+            x = xp.pad(x, pad)
+        y = xp.take(x, idx.reshape(-1), axis=ax)
+        if T > 1 or w is not None:
+            y = y.reshape(x.shape[:ax] + (O, T) + x.shape[ax + 1:])
+            if w is not None:
+                y = y * w.reshape((O, T) + (1,) * (x.ndim - ax - 1))
+            y = y.sum(ax + 1, dtype=x.dtype)
+        x = y
+    return x
+
+
+def _sep_adjoint(g, taps, in_sizes, nlead):
+    xp = xp_of(g)
+    for i in range(len(taps) - 1, -1, -1):
+        idx, w = taps[i]
+        ax = nlead + i
+        S = in_sizes[i]
+        O, T = idx.shape
+        gm = xp.moveaxis(g, ax, -1)
+        rest = gm.shape[:-1]
+        R = math.prod(rest)
+        vals = gm.reshape(R, O, 1)
+        if w is not None:
+            vals = vals * w
+        else:
+            vals = xp.broadcast_to(vals, (R, O, T))
+        lin = (xp.arange(R, dtype=_int64) * (S + 1)).reshape(R, 1, 1) + idx.reshape(1, O, T)
+        if xp is np and g.dtype.kind == "f":
+            acc = np.bincount(lin.reshape(-1), weights=vals.reshape(-1), minlength=R * (S + 1)).astype(g.dtype)
+        else:
+            acc = xp.zeros(R * (S + 1), dtype=g.dtype)
+            if xp is np:
+                np.add.at(acc, lin.reshape(-1), vals.reshape(-1))
+            else:
+                import cupyx
+                cupyx.scatter_add(acc, lin.reshape(-1), vals.reshape(-1))
+        g = xp.moveaxis(acc.reshape(R, S + 1)[:, :S].reshape(rest + (S,)), -1, ax)
+    return xp.ascontiguousarray(g)
+
+
+class _SepLinear(Node):
+    __slots__ = ("taps", "in_sizes", "nlead")
+    ADJOINT = None
+
+    def forward(self, x, taps, nlead):
+        self.taps, self.nlead = taps, nlead
+        self.in_sizes = x.shape[nlead:]
+        return _sep_forward(x, taps, nlead)
+
+    def backward(self, g):
+        return (apply(self.ADJOINT, (g,), self.taps, self.in_sizes, self.nlead),)
+
+
+class _SepLinearAdjoint(Node):
+    __slots__ = ("taps", "nlead")
+    FORWARD = None
+
+    def forward(self, g, taps, in_sizes, nlead):
+        self.taps, self.nlead = taps, nlead
+        return _sep_adjoint(g, taps, in_sizes, nlead)
+
+    def backward(self, gg):
+        return (apply(self.FORWARD, (gg,), self.taps, self.nlead),)
+
+
+def _sep_pair(name):
+    fwd = type(name, (_SepLinear,), {"__slots__": ()})
+    adj = type(name.replace("Backward0", "BackwardBackward0"), (_SepLinearAdjoint,), {"__slots__": ()})
+    fwd.ADJOINT, adj.FORWARD = adj, fwd
+    return fwd
+
+
+AvgPool2DBackward0 = _sep_pair("AvgPool2DBackward0")
+AdaptiveAvgPool2DBackward0 = _sep_pair("AdaptiveAvgPool2DBackward0")
+_UPSAMPLE = {name: _sep_pair(name) for name in (
+    "UpsampleNearest1DBackward0", "UpsampleNearest2DBackward0", "UpsampleNearestExact1DBackward0",
+    "UpsampleNearestExact2DBackward0", "UpsampleLinear1DBackward0", "UpsampleBilinear2DBackward0",
+    "UpsampleBicubic2DBackward0", "UpsampleNearest3DBackward0", "UpsampleNearestExact3DBackward0",
+    "UpsampleTrilinear3DBackward0")}
+
+
+# -- max selection ----------------------------------------------------------------------------------
+
+class _IndexScatter(Node):
+    """zeros(in_shape) with g (N, C, *out) added at flat per-plane indices idx."""
+    __slots__ = ("idx", "out_shape")
+    GATHER = None
+
+    def forward(self, g, idx, in_shape):
+        self.idx, self.out_shape = idx, g.shape
+        xp = xp_of(g)
+        P = math.prod(in_shape[:-2]) if len(in_shape) > 2 else 1
+        HW = in_shape[-2] * in_shape[-1]
+        lin = (xp.arange(P, dtype=_int64) * HW).reshape(P, 1) + idx.reshape(P, -1)
+        if xp is np and g.dtype.kind == "f":
+            out = np.bincount(lin.reshape(-1), weights=g.reshape(-1), minlength=P * HW).astype(g.dtype)
+        else:
+            out = xp.zeros(P * HW, dtype=g.dtype)
+            if xp is np:
+                np.add.at(out, lin.reshape(-1), g.reshape(-1))
+            else:
+                import cupyx
+                cupyx.scatter_add(out, lin.reshape(-1), g.reshape(-1))
+        return out.reshape(in_shape)
+
+    def backward(self, gg):
+        return (apply(self.GATHER, (gg,), self.idx, self.out_shape),)
+
+
+class _IndexGather(Node):
+    """x's values at flat per-plane indices idx, shaped out_shape (max-pool with fixed indices)."""
+    __slots__ = ("idx", "in_shape")
+    SCATTER = None
+
+    def forward(self, x, idx, out_shape):
+        self.idx, self.in_shape = idx, x.shape
+        xp = xp_of(x)
+        P = math.prod(x.shape[:-2])
+        flat = x.reshape(P, -1)
+        return xp.take_along_axis(flat, idx.reshape(P, -1), axis=1).reshape(out_shape)
+
+    def backward(self, g):
+        return (apply(self.SCATTER, (g,), self.idx, self.in_shape),)
+
+
+def _max_pair(name):
+    """(node of the pool, its backward's scatter node)."""
+    fwd = type(name, (_MaxSelect,), {"__slots__": ()})
+    sc = type(name.replace("Backward0", "BackwardBackward0"), (_IndexScatter,), {"__slots__": ()})
+    ga = type(name, (_IndexGather,), {"__slots__": ()})
+    fwd.SCATTER, sc.GATHER, ga.SCATTER = sc, ga, sc
+    return fwd
+
+
+class _MaxSelect(Node):
+    """(values, int64 flat indices) of a max over windows; the indices output is not differentiable."""
+    __slots__ = ("idx", "in_shape")
+    NON_DIFF_OUTPUTS = (1,)
+    SCATTER = None
+
+    def forward(self, x, fn, cfg):
+        if x.ndim == 3:  # unbatched: same node (torch's grad_fn), batch of one inside
+            vals, idx = fn(x[None], cfg)
+            vals, idx = vals[0], idx[0]
+        else:
+            vals, idx = fn(x, cfg)
+        self.idx, self.in_shape = idx, x.shape
+        return vals, idx
+
+    def backward(self, g, _gi=None):
+        return (apply(self.SCATTER, (g,), self.idx, self.in_shape),)
+
+
+def _lowest(dtype):
+    if dtype.kind == "f" or dtype == _dtype.bfloat16.np:
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
+
+
+def _max_pool_kernel(x, cfg):
+    """x (N, C, H, W) -> max over windows and the flat index (h * W + w) of each max."""
+    ksize, stride, pad, dil, osp = cfg
+    xp = xp_of(x)
+    H, W = x.shape[2:]
+    # padded on the left by pad, on the right enough to hold every window (ceil_mode overhang)
+    need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(osp, stride, dil, ksize)]
+    hi = [max(0, n - p - S) for n, p, S in zip(need, pad, (H, W))]
+    if pad[0] or pad[1] or hi[0] or hi[1]:
+        xpad = xp.full(x.shape[:2] + (H + pad[0] + hi[0], W + pad[1] + hi[1]), _lowest(x.dtype), dtype=x.dtype)
+        xpad[:, :, pad[0]:pad[0] + H, pad[1]:pad[1] + W] = x
+    else:
+        xpad = x
+    oh = np.arange(osp[0]) * stride[0] - pad[0]
+    ow = np.arange(osp[1]) * stride[1] - pad[1]
+    # first valid position in each window (torch's initial index when every value is -inf)
+    fh = np.where(oh < 0, oh + ((-oh + dil[0] - 1) // dil[0]) * dil[0], oh)
+    fw = np.where(ow < 0, ow + ((-ow + dil[1] - 1) // dil[1]) * dil[1], ow)
+    best = None
+    idx = None
+    floating = x.dtype.kind == "f"
+    for kh in range(ksize[0]):
+        h0 = kh * dil[0]
+        rows = xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0]]
+        for kw in range(ksize[1]):
+            w0 = kw * dil[1]
+            v = rows[:, :, :, w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
+            flat = xp.asarray(((oh + h0)[:, None] * W + (ow + w0)[None, :]))
+            if best is None:
+                best = v.copy()
+                if pad[0] or pad[1]:
+                    idx = xp.broadcast_to(xp.asarray(fh[:, None] * W + fw[None, :]), best.shape).copy()
+                    # a padded first tap is -inf: the first valid position is the start index
+                    valid = xp.asarray(((oh + h0) >= 0)[:, None] & ((ow + w0) >= 0)[None, :])
+                    idx = xp.where(valid, flat, idx)
+                else:
+                    idx = xp.broadcast_to(flat, best.shape).copy()
+                continue
+            upd = v > best
+            if floating:
+                upd |= v != v
+            xp.copyto(best, v, where=upd)
+            xp.copyto(idx, flat, where=upd)
+    return best, idx
+
+
+def _adaptive_bounds(S, O):
+    o = np.arange(O)
+    start = (o * S) // O
+    end = -((-(o + 1) * S) // O)
+    return start, end
+
+
+def _adaptive_max_kernel(x, cfg):
+    O1, O2 = cfg
+    xp = xp_of(x)
+    H, W = x.shape[2:]
+    sh, eh = _adaptive_bounds(H, O1)
+    sw, ew = _adaptive_bounds(W, O2)
+    Th, Tw = int((eh - sh).max()), int((ew - sw).max())
+    best = idx = None
+    floating = x.dtype.kind == "f"
+    for th in range(Th):
+        ih = np.minimum(sh + th, H - 1)
+        vh = (sh + th) < eh
+        rows = xp.take(x, xp.asarray(ih), axis=2)
+        for tw in range(Tw):
+            iw = np.minimum(sw + tw, W - 1)
+            vw = (sw + tw) < ew
+            v = xp.take(rows, xp.asarray(iw), axis=3)
+            flat = xp.asarray(ih[:, None] * W + iw[None, :])
+            if best is None:
+                best, idx = v.copy(), xp.broadcast_to(flat, v.shape).copy()
+                continue
+            upd = v > best
+            if floating:
+                upd |= v != v
+            upd &= xp.asarray(vh[:, None] & vw[None, :])
+            xp.copyto(best, v, where=upd)
+            xp.copyto(idx, flat, where=upd)
+    return best, idx
+
+
+MaxPool2DWithIndicesBackward0 = _max_pair("MaxPool2DWithIndicesBackward0")
+AdaptiveMaxPool2DBackward0 = _max_pair("AdaptiveMaxPool2DBackward0")
+MaxUnpool2DBackward0 = None  # defined below
+
+
+# -- argument helpers ---------------------------------------------------------------------------------
+
+def _two(v, name, fn):
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v), int(v))
+    v = tuple(v)
+    if len(v) == 1:
+        return (int(v[0]),) * 2
+    if len(v) != 2:
+        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
+    return tuple(int(a) for a in v)
+
+
+def _pool_out(S, k, s, p, d, ceil_mode):
+    num = S + 2 * p - d * (k - 1) - 1
+    o = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (o - 1) * s >= S + p:
+        o -= 1
+    return o
+
+
+def _batched(input, fn_dims_msg):
+    nd = input._data.ndim
+    if nd == 3:
+        return input, False  # the kernels take any leading dims
+    if nd == 4:
+        return input, False
+    raise RuntimeError(fn_dims_msg)
+
+
+def _pool_checks(x, ksize, stride, pad, dil, ceil_mode):
+    if any(k <= 0 for k in ksize):
+        raise RuntimeError(f"kernel_size must be greater than zero, but got kH: {ksize[0]} kW: {ksize[1]}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
+    if any(d <= 0 for d in dil):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dil[0]} dilationW: {dil[1]}")
+    for k, p, d in zip(ksize, pad, dil):
+        if p < 0:
+            raise RuntimeError("pad must be non-negative")
+        if p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    C, H, W = x._data.shape[-3:]
+    osp = tuple(_pool_out(S, k, s, p, d, ceil_mode) for S, k, s, p, d in zip((H, W), ksize, stride, pad, dil))
+    if osp[0] < 1 or osp[1] < 1:
+        raise RuntimeError(f"Given input size: ({C}x{H}x{W}). Calculated output size: ({C}x{osp[0]}x{osp[1]}). "
+                           f"Output size is too small")
+    return osp
+
+
+def _stride_or_kernel(stride, ksize, name, fn):
+    if stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0):
+        return ksize
+    return _two(stride, name, fn)
+
+
+# -- max pooling ------------------------------------------------------------------------------------
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    ksize = _two(kernel_size, "kernel_size", "max_pool2d")
+    stride = _stride_or_kernel(stride, ksize, "stride", "max_pool2d")
+    pad = _two(padding, "padding", "max_pool2d")
+    dil = _two(dilation, "dilation", "max_pool2d")
+    x, unb = _batched(input, "non-empty 3D or 4D (batch mode) tensor expected for input")
+    osp = _pool_checks(x, ksize, stride, pad, dil, ceil_mode)
+    out, idx = apply(MaxPool2DWithIndicesBackward0, (x,), _max_pool_kernel, (ksize, stride, pad, dil, osp))
+    if unb:
+        out, idx = out.squeeze(0), idx.squeeze(0)
+    return (out, idx) if return_indices else out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    nd = input._data.ndim
+    if nd not in (2, 3):
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{shape_str(input._data.shape)}")
+    k = _one(kernel_size)
+    s = k if stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0) else _one(stride)
+    p, d = _one(padding), _one(dilation)
+    if k > 0 and s > 0 and d > 0 and p <= (d * (k - 1) + 1) // 2 and p >= 0:
+        o = _pool_out(input._data.shape[-1], k, s, p, d, ceil_mode)
+        if o < 1:
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {o}")
+    x = input.unsqueeze(-2)
+    r = max_pool2d(x, (1, k), (1, s), (0, p), (1, d), ceil_mode, True)
+    out, idx = r[0].squeeze(-2), r[1].squeeze(-2)
+    return (out, idx) if return_indices else out
+
+
+def _one(v):
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    v = tuple(v)
+    return int(v[0])
+
+
+# -- average pooling ----------------------------------------------------------------------------------
+
+def _avg_taps(S, k, s, p, O, count_include_pad, np_dtype):
+    o = np.arange(O)
+    start = o * s - p
+    end = np.minimum(start + k, S + p)
+    pool = end - start
+    vstart, vend = np.maximum(start, 0), np.minimum(end, S)
+    pos = start[:, None] + np.arange(k)[None, :]
+    valid = (pos >= vstart[:, None]) & (pos < vend[:, None])
+    idx = np.where(valid, pos, S).astype(_int64)
+    div = pool if count_include_pad else (vend - vstart)
+    return idx, div
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    ksize = _two(kernel_size, "kernel_size", "avg_pool2d")
+    stride = _stride_or_kernel(stride, ksize, "stride", "avg_pool2d")
+    pad = _two(padding, "padding", "avg_pool2d")
+    x, unb = _batched(input, "non-empty 3D or 4D (batch mode) tensor expected for input")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    osp = _pool_checks(x, ksize, stride, pad, (1, 1), ceil_mode)
+    H, W = x._data.shape[-2:]
+    dt = x._data.dtype
+    (ih, dh), (iw, dw) = (_avg_taps(H, ksize[0], stride[0], pad[0], osp[0], count_include_pad, dt),
+                          _avg_taps(W, ksize[1], stride[1], pad[1], osp[1], count_include_pad, dt))
+    xp = xp_of(x._data)
+    if dt.kind not in "fc" and dt != _dtype.bfloat16.np:
+        if dt.kind == "b":
+            raise RuntimeError("\"avg_pool2d\" not implemented for 'Bool'")
+        taps = ((xp.asarray(ih), None), (xp.asarray(iw), None))
+        with_sum = _sep_forward(x._data.astype(np.int64) if dt != _int64 else x._data, taps, x._data.ndim - 2)
+        div = (np.full((osp[0], osp[1]), divisor_override) if divisor_override is not None
+               else dh[:, None] * dw[None, :])
+        q = np.abs(with_sum) // xp.asarray(div)
+        out = (np.sign(with_sum) * q).astype(dt)
+        from .._tensor import wrap
+        out = wrap(out)
+    else:
+        wd = np.dtype(np.float32) if dt == _dtype.bfloat16.np else dt
+        if divisor_override is not None:
+            wh = np.full(ih.shape, 1.0 / divisor_override)
+            ww = np.ones(iw.shape)
+        else:
+            wh = np.broadcast_to((1.0 / dh)[:, None], ih.shape)
+            ww = np.broadcast_to((1.0 / dw)[:, None], iw.shape)
+        wh, ww = np.where(ih == H, 0, wh).astype(wd), np.where(iw == W, 0, ww).astype(wd)
+        taps = ((xp.asarray(ih), xp.asarray(wh)), (xp.asarray(iw), xp.asarray(ww)))
+        out = apply(AvgPool2DBackward0, (x,), taps, x._data.ndim - 2)
+    return out.squeeze(0) if unb else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    nd = input._data.ndim
+    if nd not in (2, 3):
+        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got {shape_str(input._data.shape)}")
+    k = _one(kernel_size)
+    s = k if stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0) else _one(stride)
+    p = _one(padding)
+    out = avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad)
+    return out.squeeze(-2)
+
+
+# -- adaptive pooling ---------------------------------------------------------------------------------
+
+def _adaptive_size(output_size, in_sp, fn, internal=False):
+    if isinstance(output_size, (int, np.integer)):
+        out = (int(output_size),) * len(in_sp)
+    else:
+        out = tuple(output_size)
+        if len(out) == 1 and len(in_sp) == 2:
+            out = out * 2
+        if len(out) != len(in_sp):
+            if internal:
+                raise RuntimeError(f"{fn}(): internal error: output_size.size() must be {len(in_sp)}")
+            raise RuntimeError(f"{fn}: output_size must be {len(in_sp)}")
+        out = tuple(s if o is None else int(o) for o, s in zip(out, in_sp))
+    return out
+
+
+def adaptive_avg_pool2d(input, output_size):
+    nd = input._data.ndim
+    if nd not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {shape_str(input._data.shape)}")
+    H, W = input._data.shape[-2:]
+    O1, O2 = _adaptive_size(output_size, (H, W), "adaptive_avg_pool2d")
+    if O1 == 1 and O2 == 1 and input._data.size:
+        return input.mean((-1, -2), keepdim=True)
+    x, unb = input, False
+    dt = x._data.dtype
+    wd = np.dtype(np.float32) if dt == _dtype.bfloat16.np else dt
+    xp = xp_of(x._data)
+    taps = []
+    for S, O in ((H, O1), (W, O2)):
+        start, end = _adaptive_bounds(S, O)
+        T = int((end - start).max()) if O else 1
+        pos = start[:, None] + np.arange(T)[None, :]
+        valid = pos < end[:, None]
+        idx = np.where(valid, pos, S).astype(_int64)
+        w = np.where(valid, 1.0 / (end - start)[:, None], 0).astype(wd)
+        taps.append((xp.asarray(idx), xp.asarray(w)))
+    out = apply(AdaptiveAvgPool2DBackward0, (x,), tuple(taps), x._data.ndim - 2)
+    return out.squeeze(0) if unb else out
+
+
+def adaptive_avg_pool1d(input, output_size):
+    nd = input._data.ndim
+    if nd not in (2, 3):
+        raise RuntimeError(f"adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got {shape_str(input._data.shape)}")
+    o = _one(output_size)
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    nd = input._data.ndim
+    if nd not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got {shape_str(input._data.shape)}")
+    H, W = input._data.shape[-2:]
+    osz = _adaptive_size(output_size, (H, W), "adaptive_max_pool2d", internal=True)
+    x, unb = input, False
+    if H == 0 or W == 0 and x._data.shape[0]:
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+                           f"but input has sizes {shape_str(input._data.shape)} with dimension {nd - 2 if H == 0 else nd - 1} being empty")
+    out, idx = apply(AdaptiveMaxPool2DBackward0, (x,), _adaptive_max_kernel, osz)
+    if unb:
+        out, idx = out.squeeze(0), idx.squeeze(0)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    nd = input._data.ndim
+    if nd not in (2, 3):
+        raise RuntimeError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got {shape_str(input._data.shape)}")
+    o = _one(output_size)
+    out, idx = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), True)
+    out, idx = out.squeeze(-2), idx.squeeze(-2)
+    return (out, idx) if return_indices else out
+
+
+# -- max_unpool ------------------------------------------------------------------------------------
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    ksize = _two(kernel_size, "kernel_size", "max_unpool2d")
+    stride = _stride_or_kernel(stride, ksize, "stride", "max_unpool2d")
+    pad = _two(padding, "padding", "max_unpool2d")
+    nd = input._data.ndim
+    H, W = input._data.shape[-2:]
+    default = tuple((S - 1) * s + k - 2 * p for S, s, k, p in zip((H, W), stride, ksize, pad))
+    if output_size is None:
+        osz = default
+    else:
+        osz = tuple(output_size)[-2:]
+    x, unb = (input.unsqueeze(0), True) if nd == 3 else (input, False)
+    idx = indices._data.reshape(x._data.shape)
+    if idx.size and (idx.min() < 0 or idx.max() >= osz[0] * osz[1]):
+        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are of size "
+                           f"{osz[0]}x{osz[1]}")
+    out = apply(MaxUnpool2DBackward0, (x,), idx, x._data.shape[:2] + osz)
+    return out.squeeze(0) if unb else out
+
+
+class _MaxUnpool(_IndexScatter):
+    __slots__ = ()
+
+    def forward(self, g, idx, in_shape):
+        # torch writes (last write wins); indices from max_pool never collide
+        self.idx, self.out_shape = idx, g.shape
+        xp = xp_of(g)
+        P = math.prod(in_shape[:-2])
+        out = xp.zeros((P, in_shape[-2] * in_shape[-1]), dtype=g.dtype)
+        xp.put_along_axis(out, idx.reshape(P, -1), g.reshape(P, -1), axis=1)
+        return out.reshape(in_shape)
+
+
+MaxUnpool2DBackward0 = type("MaxUnpool2DBackward0", (_MaxUnpool,), {"__slots__": ()})
+MaxUnpool2DBackward0.GATHER = type("MaxUnpool2DBackwardBackward0", (_IndexGather,), {"__slots__": ()})
+MaxUnpool2DBackward0.GATHER.SCATTER = MaxUnpool2DBackward0
+
+
+# -- interpolate ------------------------------------------------------------------------------------
+
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_NAMES = {("nearest", 1): "UpsampleNearest1DBackward0", ("nearest", 2): "UpsampleNearest2DBackward0",
+          ("nearest", 3): "UpsampleNearest3DBackward0", ("nearest-exact", 1): "UpsampleNearestExact1DBackward0",
+          ("nearest-exact", 2): "UpsampleNearestExact2DBackward0",
+          ("nearest-exact", 3): "UpsampleNearestExact3DBackward0", ("linear", 1): "UpsampleLinear1DBackward0",
+          ("bilinear", 2): "UpsampleBilinear2DBackward0", ("bicubic", 2): "UpsampleBicubic2DBackward0",
+          ("trilinear", 3): "UpsampleTrilinear3DBackward0"}
+
+
+def _interp_taps(mode, S, O, scale, align_corners, wd):
+    """(idx (O, T), w (O, T) or None) for one axis, computed in the input's precision as torch does."""
+    o = np.arange(O, dtype=wd)
+    if mode in ("nearest", "nearest-exact"):
+        if O == S and mode == "nearest":
+            src = np.arange(O)
+        else:
+            sc = wd.type(1.0 / scale) if scale is not None and scale > 0 else wd.type(S / O)
+            off = wd.type(0.5) if mode == "nearest-exact" else wd.type(0)
+            src = np.floor((o + off) * sc).astype(_int64)
+            src = np.minimum(src, S - 1)
+        return src.astype(_int64).reshape(O, 1), None
+    # area_pixel_compute_scale
+    if align_corners:
+        sc = wd.type((S - 1) / (O - 1)) if O > 1 else wd.type(0)
+    else:
+        sc = wd.type(1.0 / scale) if scale is not None and scale > 0 else wd.type(S / O)
+    if mode == "bicubic":
+        src = o * sc if align_corners else sc * (o + wd.type(0.5)) - wd.type(0.5)
+        i0 = np.floor(src).astype(_int64)
+        t = (src - i0).astype(wd)
+        A = wd.type(-0.75)
+
+        def c1(v):
+            return ((A + 2) * v - (A + 3)) * v * v + 1
+
+        def c2(v):
+            return ((A * v - 5 * A) * v + 8 * A) * v - 4 * A
+        w = np.stack([c2(t + 1), c1(t), c1(1 - t), c2(2 - t)], axis=1).astype(wd)
+        idx = np.clip(i0[:, None] + np.arange(-1, 3)[None, :], 0, S - 1)
+        return idx.astype(_int64), w
+    if align_corners:
+        src = o * sc
+    else:
+        src = sc * (o + wd.type(0.5)) - wd.type(0.5)
+        src = np.maximum(src, wd.type(0))
+    i0 = src.astype(_int64)
+    i0 = np.minimum(i0, S - 1)
+    i1 = i0 + (i0 < S - 1)
+    l1 = (src - i0).astype(wd)
+    l0 = (wd.type(1) - l1).astype(wd)
+    return np.stack([i0, i1], axis=1), np.stack([l0, l1], axis=1)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    nd = input._data.ndim
+    sdim = nd - 2
+    in_sp = input._data.shape[2:]
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != sdim:
+                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {list(in_sp)} and output size of {size}. Please provide "
+                                 f"input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                                 f"format.")
+            out_sp = tuple(int(s) for s in size)
+        else:
+            out_sp = (int(size),) * sdim
+        scales = (None,) * sdim
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != sdim:
+                raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
+                                 f"input with spatial dimensions of {list(in_sp)} and scale_factor of shape "
+                                 f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                                 f"scale_factor in (s1, s2, ...,sK) format.")
+            scales = tuple(float(s) for s in scale_factor)
+        else:
+            scales = (float(scale_factor),) * sdim
+        out_sp = tuple(int(math.floor(float(S) * s)) for S, s in zip(in_sp, scales))
+        if recompute_scale_factor:
+            scales = (None,) * sdim
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if antialias and not (mode in ("bilinear", "bicubic") and nd == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         "as input")
+    if antialias:
+        raise NotImplementedError("ember: interpolate(antialias=True) is not supported")
+    need = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+    if mode in need and nd != need[mode]:
+        raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {need[mode]}D input")
+    if mode not in _MODES or nd not in (3, 4, 5):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for the "
+                                  f"modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
+                                  f"nearest-exact (got {mode})")
+    if mode == "area":
+        if nd == 3:
+            return adaptive_avg_pool1d(input, out_sp)
+        if nd == 4:
+            return adaptive_avg_pool2d(input, out_sp)
+        raise NotImplementedError("ember: interpolate(mode='area') supports 3D and 4D input")
+    dt = input._data.dtype
+    if dt.kind not in "fc" and dt != _dtype.bfloat16.np:
+        tag = {"nearest": "upsample_nearest", "nearest-exact": "_upsample_nearest_exact", "linear": "upsample_linear",
+               "bilinear": "upsample_bilinear", "bicubic": "upsample_bicubic", "trilinear": "upsample_trilinear"}[mode]
+        raise NotImplementedError(f"\"{tag}{sdim}d_channels_last\" not implemented for "
+                                  f"'{_dtype._from_np[dt]._short.capitalize()}'")
+    if any(o <= 0 for o in out_sp):
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({', '.join(map(str, in_sp))}) output ({', '.join(map(str, out_sp))})")
+    wd = np.dtype(np.float32) if dt == _dtype.bfloat16.np or dt == np.float16 else dt
+    xp = xp_of(input._data)
+    taps = []
+    for S, O, sc in zip(in_sp, out_sp, scales):
+        idx, w = _interp_taps(mode, S, O, sc, align_corners, wd)
+        taps.append((xp.asarray(idx), None if w is None else xp.asarray(w)))
+    return apply(_UPSAMPLE[_NAMES[(mode, sdim)]], (input,), tuple(taps), 2)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# -- pixel shuffle -----------------------------------------------------------------------------------
+
+def pixel_shuffle(input, upscale_factor):
+    r = int(upscale_factor)
+    s = input._data.shape
+    if len(s) < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{len(s)} dimension(s)")
+    if s[-3] % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={s[-3]} is not divisible by {r * r}")
+    lead, C, H, W = s[:-3], s[-3] // (r * r), s[-2], s[-1]
+    n = len(lead)
+    x = input.reshape(lead + (C, r, r, H, W))
+    perm = tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)
+    return x.permute(perm).reshape(lead + (C, H * r, W * r))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    r = int(downscale_factor)
+    s = input._data.shape
+    if len(s) < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{len(s)} dimension(s)")
+    if s[-2] % r:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)="
+                           f"{s[-2]} is not divisible by {r}")
+    if s[-1] % r:
+        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)="
+                           f"{s[-1]} is not divisible by {r}")
+    lead, C, H, W = s[:-3], s[-3], s[-2] // r, s[-1] // r
+    n = len(lead)
+    x = input.reshape(lead + (C, H, r, W, r))
+    perm = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
+    return x.permute(perm).reshape(lead + (C * r * r, H, W))
