@@ -280,8 +280,8 @@ class SumBackward0(Node):
         if np_dtype is not None and a.dtype != np_dtype:
             a = a.astype(np_dtype)
         acc = _acc(a)
-        if acc is None:
-            return a.sum(axis=dims, keepdims=keepdim)
+        if acc is None:  # dtype= keeps NumPy from widening small integer sums
+            return a.sum(axis=dims, keepdims=keepdim, dtype=a.dtype)
         return a.sum(axis=dims, keepdims=keepdim, dtype=acc).astype(a.dtype)
 
     def backward(self, g):
