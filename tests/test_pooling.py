@@ -209,3 +209,18 @@ def test_unbatched_2d_pools_keep_grad_fn():
     for name, args in [("max_pool2d", (2,)), ("avg_pool2d", (3, 2, 1)), ("adaptive_avg_pool2d", ((2, 3),)),
                        ("adaptive_max_pool2d", ((2, 3), True))]:
         _check(name, args, (3, 6, 7))
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("size", [(8, 9), (30, 40), (17, 11)])
+def test_interpolate_antialias_matches_torch(mode, size):
+    x = np.random.default_rng(3).standard_normal((2, 3, 17, 23)).astype(np.float32)
+    e, t = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    eo = ember.nn.functional.interpolate(e, size=size, mode=mode, antialias=True)
+    to = torch.nn.functional.interpolate(t, size=size, mode=mode, antialias=True)
+    assert_close(eo, to, rtol=1e-4, atol=2e-5)
+    g = np.random.default_rng(4).standard_normal(to.shape).astype(np.float32)
+    eo.backward(ember.tensor(g))
+    to.backward(torch.tensor(g))
+    assert_close(e.grad, t.grad, rtol=1e-4, atol=2e-5)

@@ -628,6 +628,74 @@ def _interp_taps(mode, S, O, scale, align_corners, wd):
     return np.stack([i0, i1], axis=1), np.stack([l0, l1], axis=1)
 
 
+# -- separable resampling matrices (antialiased resize) -------------------------------------------
+
+def _aa_filter(interpolation):
+    if interpolation == "bilinear":
+        return 2, lambda x: np.where(np.abs(x) < 1.0, 1.0 - np.abs(x), 0.0)
+    a = -0.5
+
+    def cubic(x):
+        x = np.abs(x)
+        return np.where(x < 1.0, ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0,
+                        np.where(x < 2.0, (((x - 5.0) * x + 8.0) * x - 4.0) * a, 0.0))
+    return 4, cubic
+
+
+def resize_matrix(in_size, out_size, interpolation, antialias):
+    """Dense (out_size, in_size) matrix of torch's 1-D resampling (align_corners=False): resizing a
+    2-D image is then Wh @ img @ Ww.T. Used by interpolate(antialias=True) and the vision resize."""
+    scale = in_size / out_size
+    rows = np.arange(out_size)
+    if interpolation in ("nearest", "nearest-exact"):
+        if interpolation == "nearest":
+            if out_size == in_size:
+                idx = rows
+            elif out_size == 2 * in_size:
+                idx = rows >> 1
+            else:
+                idx = np.floor(rows.astype(np.float32) * np.float32(in_size / out_size)).astype(np.int64)
+        else:
+            idx = np.floor((rows + 0.5) * np.float32(in_size / out_size)).astype(np.int64)
+        idx = np.minimum(idx, in_size - 1)
+        w = np.zeros((out_size, in_size))
+        w[rows, idx] = 1.0
+        return w
+    if antialias:
+        interp_size, filt = _aa_filter(interpolation)
+        support = (interp_size * 0.5) * scale if scale >= 1.0 else interp_size * 0.5
+        invscale = 1.0 / scale if scale >= 1.0 else 1.0
+        center = scale * (rows + 0.5)
+        xmin = np.maximum((center - support + 0.5).astype(np.int64), 0)
+        xmax = np.minimum((center + support + 0.5).astype(np.int64), in_size)
+        cols = np.arange(in_size)
+        inside = (cols[None, :] >= xmin[:, None]) & (cols[None, :] < xmax[:, None])
+        w = np.where(inside, filt((cols[None, :] - center[:, None] + 0.5) * invscale), 0.0)
+        total = w.sum(axis=1, keepdims=True)
+        return np.divide(w, total, out=w, where=total != 0)
+    if interpolation == "bilinear":
+        src = np.maximum(scale * (rows + 0.5) - 0.5, 0.0)
+        i0 = src.astype(np.int64)
+        lam = src - i0
+        i1 = i0 + (i0 < in_size - 1)
+        taps, weights = np.stack([i0, i1], 1), np.stack([1.0 - lam, lam], 1)
+    else:  # bicubic, A = -0.75, clamped taps
+        A = -0.75
+        src = scale * (rows + 0.5) - 0.5
+        fl = np.floor(src)
+        t = src - fl
+
+        def c1(x):
+            return ((A + 2) * x - (A + 3)) * x * x + 1
+
+        def c2(x):
+            return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+        weights = np.stack([c2(t + 1.0), c1(t), c1(1.0 - t), c2(2.0 - t)], 1)
+        taps = np.clip(fl.astype(np.int64)[:, None] + np.arange(-1, 3)[None, :], 0, in_size - 1)
+    flat = (rows[:, None] * in_size + taps).ravel()
+    return np.bincount(flat, weights=weights.ravel(), minlength=out_size * in_size).reshape(out_size, in_size)
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     nd = input._data.ndim
@@ -671,7 +739,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
                          "as input")
     if antialias:
-        raise NotImplementedError("ember: interpolate(antialias=True) is not supported")
+        # antialiased resize is separable: out = Wh @ x @ Ww.T, which autograd differentiates as matmuls
+        wd = input._data.dtype
+        xp = xp_of(input._data)
+        wh = xp.asarray(resize_matrix(in_sp[0], out_sp[0], mode, True).astype(wd))
+        ww = xp.asarray(resize_matrix(in_sp[1], out_sp[1], mode, True).astype(wd))
+        from .._tensor import wrap
+        return wrap(wh).matmul(input).matmul(wrap(ww.T.copy()))
     need = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
     if mode in need and nd != need[mode]:
         raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {need[mode]}D input")

@@ -12,6 +12,7 @@ from ... import _dtype
 from ..._device import xp_of
 from ..._tensor import Tensor, wrap
 from ...ops._dispatch import bump_version
+from ...ops.pooling import resize_matrix as _resize_weights
 
 _INT_NP = (np.uint8, np.int8, np.int16, np.int32, np.int64)
 
@@ -195,71 +196,6 @@ def pad(img, padding, fill=0, padding_mode="constant"):
 
 
 # --------------------------------------------------------------------------------------- resize
-def _aa_filter(interpolation):
-    if interpolation == "bilinear":
-        return 2, lambda x: np.where(np.abs(x) < 1.0, 1.0 - np.abs(x), 0.0)
-    a = -0.5
-
-    def cubic(x):
-        x = np.abs(x)
-        return np.where(x < 1.0, ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0,
-                        np.where(x < 2.0, (((x - 5.0) * x + 8.0) * x - 4.0) * a, 0.0))
-    return 4, cubic
-
-
-def _resize_weights(in_size, out_size, interpolation, antialias):
-    """Dense (out_size, in_size) interpolation matrix of torch's interpolate (align_corners=False)."""
-    scale = in_size / out_size
-    rows = np.arange(out_size)
-    if interpolation in ("nearest", "nearest-exact"):
-        if interpolation == "nearest":
-            if out_size == in_size:
-                idx = rows
-            elif out_size == 2 * in_size:
-                idx = rows >> 1
-            else:
-                idx = np.floor(rows.astype(np.float32) * np.float32(in_size / out_size)).astype(np.int64)
-        else:
-            idx = np.floor((rows + 0.5) * np.float32(in_size / out_size)).astype(np.int64)
-        idx = np.minimum(idx, in_size - 1)
-        w = np.zeros((out_size, in_size))
-        w[rows, idx] = 1.0
-        return w
-    if antialias:
-        interp_size, filt = _aa_filter(interpolation)
-        support = (interp_size * 0.5) * scale if scale >= 1.0 else interp_size * 0.5
-        invscale = 1.0 / scale if scale >= 1.0 else 1.0
-        center = scale * (rows + 0.5)
-        xmin = np.maximum((center - support + 0.5).astype(np.int64), 0)
-        xmax = np.minimum((center + support + 0.5).astype(np.int64), in_size)
-        cols = np.arange(in_size)
-        inside = (cols[None, :] >= xmin[:, None]) & (cols[None, :] < xmax[:, None])
-        w = np.where(inside, filt((cols[None, :] - center[:, None] + 0.5) * invscale), 0.0)
-        total = w.sum(axis=1, keepdims=True)
-        return np.divide(w, total, out=w, where=total != 0)
-    if interpolation == "bilinear":
-        src = np.maximum(scale * (rows + 0.5) - 0.5, 0.0)
-        i0 = src.astype(np.int64)
-        lam = src - i0
-        i1 = i0 + (i0 < in_size - 1)
-        taps, weights = np.stack([i0, i1], 1), np.stack([1.0 - lam, lam], 1)
-    else:  # bicubic, A = -0.75, clamped taps
-        A = -0.75
-        src = scale * (rows + 0.5) - 0.5
-        fl = np.floor(src)
-        t = src - fl
-
-        def c1(x):
-            return ((A + 2) * x - (A + 3)) * x * x + 1
-
-        def c2(x):
-            return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
-        weights = np.stack([c2(t + 1.0), c1(t), c1(1.0 - t), c2(2.0 - t)], 1)
-        taps = np.clip(fl.astype(np.int64)[:, None] + np.arange(-1, 3)[None, :], 0, in_size - 1)
-    flat = (rows[:, None] * in_size + taps).ravel()
-    return np.bincount(flat, weights=weights.ravel(), minlength=out_size * in_size).reshape(out_size, in_size)
-
-
 def _resize_a(a, size, interpolation="bilinear", antialias=True):
     """torchvision's F_t.resize on an array [..., H, W] (cast to float32, interpolate, round back)."""
     xp = xp_of(a)
