@@ -1079,3 +1079,50 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 __all__ = """LinAlgError vector_norm matrix_norm norm cross multi_dot vecdot matmul diagonal inv inv_ex det slogdet
     solve solve_ex solve_triangular cholesky cholesky_ex qr eigh eigvalsh eig eigvals svd svdvals pinv matrix_rank
     lstsq matrix_power matrix_exp""".split()
+
+
+# -- the older torch.* / Tensor.* spellings of the same functions ----------------------------------------
+
+_svd_result = _make("svd", ("U", "S", "V"))
+_qr_result = _make("qr", ("Q", "R"))
+_rt.svd, _rt.qr = _svd_result, _qr_result
+
+
+def _legacy_svd(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd: returns V (not Vh); reduced unless some=False; zeros for U, V without compute_uv."""
+    if not compute_uv:
+        from .ops.creation import zeros
+        S = svdvals(input)
+        m, n = input.shape[-2:]
+        U = zeros(tuple(input.shape[:-2]) + (m, m if not some else min(m, n)), dtype=input.dtype)
+        V = zeros(tuple(input.shape[:-2]) + (n, n if not some else min(m, n)), dtype=input.dtype)
+        return _svd_result((U, S, V))
+    U, S, Vh = svd(input, full_matrices=not some)
+    return _svd_result((U, S, Vh.mT))
+
+
+def _legacy_qr(input, some=True, *, out=None):
+    Q, R = qr(input, mode="reduced" if some else "complete")
+    return _qr_result((Q, R))
+
+
+def _legacy_cholesky(input, upper=False, *, out=None):
+    return cholesky(input, upper=upper)
+
+
+def _pinverse(input, rcond=1e-15):
+    return pinv(input, rtol=rcond)
+
+
+LEGACY = {"det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inv, "pinverse": _pinverse,
+          "matrix_power": matrix_power, "matrix_exp": matrix_exp, "cholesky": _legacy_cholesky,
+          "qr": _legacy_qr, "svd": _legacy_svd}
+
+
+def _bind_legacy():
+    from ._tensor import Tensor
+    for name, fn in LEGACY.items():
+        setattr(Tensor, name, fn)
+
+
+_bind_legacy()

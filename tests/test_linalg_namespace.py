@@ -711,3 +711,34 @@ if given is not None:
         assert_close(L.pinv(_e(R)), torch.linalg.pinv(_t(R)), **tol)
         assert_close(L.lstsq(_e(R), _e(R)).solution, torch.linalg.lstsq(_t(R), _t(R)).solution, **tol)
         assert_close(L.matrix_power(e, 3), torch.linalg.matrix_power(t, 3), **tol)
+
+
+@needs_torch
+def test_legacy_top_level_spellings_match_torch():
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((4, 3))
+    spd = a[:3] @ a[:3].T + np.eye(3)
+    for name in ("det", "logdet", "inverse", "matrix_exp", "cholesky", "pinverse"):
+        x = spd if name != "pinverse" else a
+        e, t = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        eo, to = getattr(ember, name)(e), getattr(torch, name)(t)
+        assert_close(eo, to, rtol=1e-8, atol=1e-10)
+        assert_close(getattr(e, name)(), getattr(t, name)(), rtol=1e-8, atol=1e-10)
+        eo.sum().backward()
+        to.sum().backward()
+        assert_close(e.grad, t.grad, rtol=1e-7, atol=1e-9)
+    assert_close(ember.matrix_power(ember.tensor(spd), 3), torch.matrix_power(torch.tensor(spd), 3), rtol=1e-10)
+    sign, logabs = ember.slogdet(ember.tensor(spd))
+    tsign, tlogabs = torch.slogdet(torch.tensor(spd))
+    assert_close(sign, tsign) and assert_close(logabs, tlogabs)
+    for some in (True, False):
+        U, S, V = ember.svd(ember.tensor(a), some=some)
+        tU, tS, tV = torch.svd(torch.tensor(a), some=some)
+        assert U.shape == tuple(tU.shape) and V.shape == tuple(tV.shape)
+        assert_close(S, tS, rtol=1e-10)
+        k = min(a.shape)
+        np.testing.assert_allclose((U[:, :k] @ ember.diag(S) @ V[:, :k].t()).numpy(), a, atol=1e-12)
+        Q, R = ember.qr(ember.tensor(a), some=some)
+        tQ, tR = torch.qr(torch.tensor(a), some=some)
+        assert Q.shape == tuple(tQ.shape) and R.shape == tuple(tR.shape)
+        np.testing.assert_allclose((Q @ R).numpy(), a, atol=1e-12)
