@@ -31,6 +31,8 @@ from .ops.activation import *  # noqa: F401,F403
 from .ops.normalization import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.pooling import *  # noqa: F401,F403
+from .ops.misc import *  # noqa: F401,F403
+from ._finfo import iinfo, finfo
 from .ops._util import broadcast_shapes
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from . import autograd, cuda, random
@@ -39,6 +41,10 @@ from .serialization import save, load
 from . import optim
 from . import utils
 from . import linalg  # noqa: E402
+from .linalg import LEGACY as _linalg_legacy  # noqa: E402
+globals().update(_linalg_legacy)  # torch.det, torch.inverse, torch.svd, ... (older spellings)
+from . import backends  # noqa: E402
+from . import special  # noqa: E402
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled)
 from ._dtype import result_type as _result_type

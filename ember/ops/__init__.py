@@ -10,10 +10,11 @@ Each op module declares what it contributes, so adding an op touches one file:
 from .._tensor import Tensor
 from . import pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation, conv, pooling
 from . import normalization
+from . import misc
 from ._dispatch import check_inplace_allowed, commit_inplace
 
 MODULES = (pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation, conv,
-           pooling, normalization)
+           pooling, normalization, misc)
 
 
 def make_inplace(fn):

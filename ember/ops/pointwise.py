@@ -785,7 +785,10 @@ def xlogy(input, other):
     if not isinstance(input, Tensor):
         input = const(input, _dtype.result_type(other, input).np, other._data)
     r = input * log(other) if isinstance(other, Tensor) else input * math.log(other)
-    return where(input == 0, r * 0, r)
+    zero = input == 0  # torch: 0 where input == 0, even for other == 0 (log -> -inf), unless other is nan
+    if isinstance(other, Tensor):
+        zero = zero.logical_and(other.isnan().logical_not())
+    return where(zero, input * 0, r)
 
 
 def sinc(input):
