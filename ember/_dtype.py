@@ -14,8 +14,12 @@ _py_float, _py_int, _py_bool, _py_complex = _builtins.float, _builtins.int, _bui
 try:  # bfloat16 needs ml_dtypes; everything else works without it
     import ml_dtypes as _ml_dtypes
     _np_bfloat16 = np.dtype(_ml_dtypes.bfloat16)
+    HAS_BFLOAT16 = True
 except ImportError:  # pragma: no cover - depends on the environment
-    _np_bfloat16 = None
+    # A stand-in no real array ever has: comparisons with it are simply False (None would not do:
+    # np.dtype(None) is float64). Asking for bfloat16 raises in to_dtype.
+    _np_bfloat16 = np.dtype([("bfloat16_needs_ml_dtypes", np.uint16)])
+    HAS_BFLOAT16 = False
 
 # category ranks used by torch's promotion: bool < integral < floating < complex
 BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
@@ -77,7 +81,7 @@ ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, floa
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64
 cfloat, cdouble = complex64, complex128
 
-_from_np = {d.np: d for d in ALL if d.np is not None}
+_from_np = {d.np: d for d in ALL if d is not bfloat16 or HAS_BFLOAT16}
 
 _default_float = float32
 
@@ -96,6 +100,8 @@ def from_numpy_dtype(np_dtype):
 def to_dtype(d):
     """Accept an ember dtype, a NumPy dtype/type or a Python type and return an ember dtype."""
     if d.__class__ is dtype:
+        if d is bfloat16 and not HAS_BFLOAT16:
+            raise RuntimeError("ember.bfloat16 needs the ml_dtypes package: pip install 'ember[bfloat16]'")
         return d
     if d is None:
         return _default_float
@@ -143,8 +149,7 @@ def _promote_same_kind(a, b):
     return _from_np[np.promote_types(a.np, b.np)]
 
 
-_PROMOTE = {(a, b): _promote_same_kind(a, b) for a in ALL for b in ALL if a.np is not None and b.np is not None}
-_PROMOTE.update({(a, b): _promote_same_kind(a, b) for a in ALL for b in ALL if a.np is None or b.np is None})
+_PROMOTE = {(a, b): _promote_same_kind(a, b) for a in ALL for b in ALL}
 
 
 def promote_types(a, b):

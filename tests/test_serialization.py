@@ -388,7 +388,8 @@ def test_zip64_records(monkeypatch):
 # ---------------------------------------------------------------------------------------------
 # plain pickling (pickle, copy, multiprocessing)
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["float32", "bfloat16", "bool", "int64"])
+@pytest.mark.parametrize("name", ["float32", pytest.param("bfloat16", marks=pytest.mark.skipif(
+    not ember._dtype.HAS_BFLOAT16, reason="bfloat16 needs ml_dtypes")), "bool", "int64"])
 def test_pickle_and_copy(name):
     e = _ember(name, (2, 3))
     if e.is_floating_point():

@@ -272,3 +272,10 @@ def test_numpy_interop_operators():
     assert [v.item() for v in e] == [1.0, 2.0]
     assert 2.0 in e
     raises_like(lambda: len(torch.tensor(1.0)), lambda: len(ember.tensor(1.0)))
+
+
+def test_bfloat16_without_ml_dtypes_is_a_clear_error(monkeypatch):
+    from ember import _dtype
+    monkeypatch.setattr(_dtype, "HAS_BFLOAT16", False)
+    with pytest.raises(RuntimeError, match="ml_dtypes"):
+        ember.zeros(2, dtype=ember.bfloat16)
