@@ -38,12 +38,15 @@ from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_stat
 from . import autograd, cuda, random
 from . import nn  # noqa: E402
 from .serialization import save, load
+from ._safetensors import save_safetensors, load_safetensors
+from ._dlpack import from_dlpack
 from . import optim
 from . import utils
 from . import linalg  # noqa: E402
 from .linalg import LEGACY as _linalg_legacy  # noqa: E402
 globals().update(_linalg_legacy)  # torch.det, torch.inverse, torch.svd, ... (older spellings)
 from . import backends  # noqa: E402
+from . import onnx  # noqa: E402  (the onnx package itself is imported only inside export)
 from . import special  # noqa: E402
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled)

@@ -319,10 +319,30 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        arr = self._data if self._data.__class__ is np.ndarray else self._data.get()
+        # as torch: np.asarray(t) is t.numpy() (no copy; the same errors for requires_grad and CUDA)
+        arr = self.numpy()
         if dtype is not None and arr.dtype != dtype:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
             return arr.astype(dtype)
         return arr.copy() if copy else arr
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # as torch: a NumPy ufunc on a Tensor (np.sin(t), np.add(ndarray, t)) returns a Tensor, and a
+        # bool result comes back as uint8 (torch's Tensor.__array_wrap__ does that)
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        if array.dtype not in _dtype._from_np:
+            return array
+        return wrap(np.asarray(array))
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        from ._dlpack import export
+        return export(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        from ._dlpack import dlpack_device
+        return dlpack_device(self)
 
     def item(self):
         if self._data.size != 1:

@@ -425,6 +425,34 @@ def _archive_name(path):
     return stem
 
 
+def _atomic_write(path, write):
+    """Call ``write(fh)`` on a temporary file next to ``path``, then move it over ``path``.
+
+    A failure part-way leaves any previous file untouched and no temporary file behind; a symlink
+    at ``path`` is followed, and the replaced file's permissions are kept.
+    """
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    directory = os.path.dirname(os.path.abspath(target))
+    tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with open(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:  # keep the permissions of the file being replaced, as writing into it would
+            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+        except OSError:
+            pass
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
     """Save an object (tensors, state dicts, checkpoints) in PyTorch's file format.
@@ -438,29 +466,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
         if isinstance(path, bytes):
             path = os.fsdecode(path)
         archive = _archive_name(path) if _use_new_zipfile_serialization else None
-        target = os.path.realpath(path) if os.path.islink(path) else path
-        directory = os.path.dirname(os.path.abspath(target))
-        tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            with open(fd, "wb") as fh:
-                if _use_new_zipfile_serialization:
-                    _save_zip(obj, fh, archive, pickle_protocol, _disable_byteorder_record)
-                else:
-                    _save_legacy(obj, fh, pickle_protocol)
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:  # keep the permissions of the file being replaced, as writing into it would
-                os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-            except OSError:
-                pass
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        if _use_new_zipfile_serialization:
+            _atomic_write(path, lambda fh: _save_zip(obj, fh, archive, pickle_protocol, _disable_byteorder_record))
+        else:
+            _atomic_write(path, lambda fh: _save_legacy(obj, fh, pickle_protocol))
         return None
     if not callable(getattr(f, "write", None)):
         msg = f"Buffer of {str(type(f)).strip('<>')} has no callable attribute 'write'"
@@ -1229,7 +1238,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     docstring). ``weights_only=False`` is accepted and takes the same safe path. ``map_location``
     is None, a device or device string, a dict remapping location tags, or a callable
     ``(storage, location) -> storage or None``, as in torch. ``mmap=True`` (paths only) maps the
-    file copy-on-write instead of reading the tensor data into memory.
+    file copy-on-write instead of reading the tensor data into memory. A safetensors file (recognised
+    by its header, whatever its name) loads as a dict name -> tensor, validated as by
+    ``ember.load_safetensors``.
     """
     if weights_only is None:
         weights_only = True
@@ -1261,6 +1272,17 @@ def _load_file(fh, map_location, encoding, mmap_path):
             mmap_path = None
         with zipfile.ZipFile(fh) as zf:
             return _load_zip(zf, map_location, encoding, mmap_path)
+    from . import _safetensors
+    if _safetensors.looks_like_safetensors(fh):  # a .safetensors file: a dict name -> tensor
+        restore_location = _get_restore_location(map_location)
+
+        def place(u8):
+            result = restore_location(UntypedStorage(u8), "cpu")
+            if not isinstance(result, UntypedStorage):
+                raise TypeError(f"map_location should return a storage or None, got {type(result).__name__}")
+            return result._array
+
+        return _safetensors.read(fh, place)
     if mmap_path is not None:
         raise RuntimeError(
             f"mmap can only be used with files saved with `torch.save({mmap_path}, "
