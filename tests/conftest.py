@@ -1,3 +1,9 @@
+import os
+
+# The suite runs many small BLAS calls on a shared 2-core machine: OpenBLAS's thread pool only
+# adds contention there (must be set before NumPy loads its BLAS).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 import pytest
 
