@@ -129,13 +129,24 @@ _UPSAMPLE = {name: _sep_pair(name) for name in (
 
 # -- max selection ----------------------------------------------------------------------------------
 
+def _put_planes(g, idx, in_shape):
+    """zeros(in_shape) with g written at flat per-plane indices idx (indices must not collide)."""
+    xp = xp_of(g)
+    P = math.prod(in_shape[:-2])
+    out = xp.zeros((P, in_shape[-2] * in_shape[-1]), dtype=g.dtype)
+    xp.put_along_axis(out, idx.reshape(P, -1), g.reshape(P, -1), axis=1)
+    return out.reshape(in_shape)
+
+
 class _IndexScatter(Node):
     """zeros(in_shape) with g (N, C, *out) added at flat per-plane indices idx."""
     __slots__ = ("idx", "out_shape")
     GATHER = None
 
-    def forward(self, g, idx, in_shape):
+    def forward(self, g, idx, in_shape, disjoint=False):
         self.idx, self.out_shape = idx, g.shape
+        if disjoint:  # windows that do not overlap: each input position gets at most one gradient
+            return _put_planes(g, idx, in_shape)
         xp = xp_of(g)
         P = math.prod(in_shape[:-2]) if len(in_shape) > 2 else 1
         HW = in_shape[-2] * in_shape[-1]
@@ -182,7 +193,7 @@ def _max_pair(name):
 
 class _MaxSelect(Node):
     """(values, int64 flat indices) of a max over windows; the indices output is not differentiable."""
-    __slots__ = ("idx", "in_shape")
+    __slots__ = ("idx", "in_shape", "disjoint")
     NON_DIFF_OUTPUTS = (1,)
     SCATTER = None
 
@@ -193,10 +204,11 @@ class _MaxSelect(Node):
         else:
             vals, idx = fn(x, cfg)
         self.idx, self.in_shape = idx, x.shape
+        self.disjoint = fn is _max_pool_kernel and _windows_disjoint(cfg)
         return vals, idx
 
     def backward(self, g, _gi=None):
-        return (apply(self.SCATTER, (g,), self.idx, self.in_shape),)
+        return (apply(self.SCATTER, (g,), self.idx, self.in_shape, self.disjoint),)
 
 
 def _lowest(dtype):
@@ -205,6 +217,11 @@ def _lowest(dtype):
     if dtype.kind == "b":
         return False
     return np.iinfo(dtype).min
+
+
+def _windows_disjoint(cfg):
+    ksize, stride, pad, dil, osp = cfg
+    return all(s >= (k - 1) * d + 1 for k, s, d in zip(ksize, stride, dil))
 
 
 def _max_pool_kernel(x, cfg):
@@ -561,11 +578,7 @@ class _MaxUnpool(_IndexScatter):
     def forward(self, g, idx, in_shape):
         # torch writes (last write wins); indices from max_pool never collide
         self.idx, self.out_shape = idx, g.shape
-        xp = xp_of(g)
-        P = math.prod(in_shape[:-2])
-        out = xp.zeros((P, in_shape[-2] * in_shape[-1]), dtype=g.dtype)
-        xp.put_along_axis(out, idx.reshape(P, -1), g.reshape(P, -1), axis=1)
-        return out.reshape(in_shape)
+        return _put_planes(g, idx, in_shape)
 
 
 MaxUnpool2DBackward0 = type("MaxUnpool2DBackward0", (_MaxUnpool,), {"__slots__": ()})
