@@ -107,14 +107,18 @@ class ProgressLoader:
         epochs: optional total number of epochs, shown as ``Epoch 3/5``.
         file: where the bar goes (default ``sys.stderr``).
         use_tqdm: use tqdm when installed (default True).
+        on_epoch_end: optional callable taking ``history``, run after each completed epoch (before the
+            loop's own end-of-epoch code), e.g. to evaluate on the test set.
 
     After every completed epoch ``history`` holds ``epoch``, ``train_loss`` (mean of the recorded
     batch losses), ``samples``, ``seconds`` and ``samples_per_s``; ``test_acc`` is left for the caller
     (``evaluate(..., history=loader.history)`` appends to it).
     """
 
-    def __init__(self, loader, loss_fn=None, epoch_fn=None, epochs=None, file=None, use_tqdm=True):
+    def __init__(self, loader, loss_fn=None, epoch_fn=None, epochs=None, file=None, use_tqdm=True,
+                 on_epoch_end=None):
         self.loader = loader
+        self.on_epoch_end = on_epoch_end
         self.loss_fn = loss_fn
         self.epoch_fn = epoch_fn
         self.epochs = epochs
@@ -206,6 +210,8 @@ class ProgressLoader:
                 h["samples"].append(samples)
                 h["seconds"].append(elapsed)
                 h["samples_per_s"].append(samples / elapsed)
+                if self.on_epoch_end is not None:
+                    self.on_epoch_end(h)
 
 
 def evaluate(model, loader, device=None, history=None):
