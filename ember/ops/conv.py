@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import xp_of
+from .._blas import before_product
 from ..autograd.graph import Node
 from ._dispatch import apply
 from ._util import shape_str
@@ -134,6 +135,7 @@ def _conv_forward(x, w, b, stride, pads, dil, groups):
     O = w.shape[0]
     cols, osp, lw = _im2col(x, w.shape[2:], stride, pads, dil)
     L = cols.shape[2]
+    before_product(N * L, O, cols.shape[1] // groups)
     if groups == 1:
         out = xp.matmul(w.reshape(O, -1), cols)
     else:
@@ -168,6 +170,7 @@ def _conv_input_grad(g, w, x_shape, stride, pads, dil, groups):
     ksize = w.shape[2:]
     gm, lw = _grad_cols(g, x_shape, ksize, stride, pads, dil)
     L = gm.shape[2]
+    before_product(N * L, w[0].size, O // groups)
     if groups == 1:
         gcols = xp.matmul(w.reshape(O, -1).T, gm)
     else:
@@ -186,6 +189,7 @@ def _conv_weight_grad(x, g, w_shape, stride, pads, dil, groups, cols=None):
     N, O = g.shape[:2]
     gm, _ = _grad_cols(g, x.shape, w_shape[2:], stride, pads, dil)
     L = cols.shape[2]
+    before_product(O, cols.shape[1] // groups, N * L)
     if groups == 1:
         if N == 1:
             gw = gm[0] @ cols[0].T

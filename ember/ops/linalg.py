@@ -3,6 +3,7 @@ with torch's shape checks, messages and grad_fn names."""
 import numpy as np
 
 from .. import _dtype
+from .._blas import before_product
 from ..autograd.graph import Node
 from .._tensor import Tensor, wrap
 from ._dispatch import apply
@@ -64,11 +65,18 @@ def _addmul(out, bias, beta, alpha):
 
 # -- mm / bmm / mv / dot / matmul --------------------------------------------------------------
 
+def _product_size(a, b):
+    """Multiply-adds of a (batched) matrix product, for the BLAS thread policy."""
+    k = a.shape[-1]
+    return (a.size // k if k else 0), b.shape[-1] if b.ndim > 1 else 1, k
+
+
 class MmBackward0(Node):
     __slots__ = ()
     SAVES_INPUTS = True
 
     def forward(self, a, b):
+        before_product(*_product_size(a, b))
         return a @ b
 
     def backward(self, g):
@@ -94,6 +102,7 @@ class BmmBackward0(Node):
     SAVES_INPUTS = True
 
     def forward(self, a, b):
+        before_product(*_product_size(a, b))
         return a @ b
 
     def backward(self, g):
@@ -205,6 +214,7 @@ class UnsafeViewBackward0(Node):
 
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
+        before_product(*_product_size(a, b))
         return _xp(a).matmul(a, b)
 
     def backward(self, g):
@@ -304,6 +314,7 @@ class AddmmBackward0(Node):
 
     def forward(self, bias, a, b, beta, alpha):
         self.bias_shape, self.beta, self.alpha = bias.shape, beta, alpha
+        before_product(*_product_size(a, b))
         return _addmul(a @ b, bias, beta, alpha)
 
     def backward(self, g):

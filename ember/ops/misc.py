@@ -1603,6 +1603,10 @@ def set_num_threads(num):
     if not isinstance(num, (int, np.integer)) or isinstance(num, bool) or num <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
     num = int(num)
+    from .. import _blas
+    if _blas.set_threads(num):  # NumPy's own OpenBLAS, found directly
+        _THREADS["n"] = num
+        return
     try:
         from threadpoolctl import threadpool_limits
         _THREADS["limiter"] = threadpool_limits(limits=num)
