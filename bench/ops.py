@@ -12,7 +12,6 @@ import torch  # noqa: E402
 import ember  # noqa: E402
 from common import compare, print_table  # noqa: E402
 
-torch.set_num_threads(1)
 
 
 def workloads(m):

@@ -5,8 +5,9 @@ import ember
 from ember import _blas
 
 
-def test_products_pick_thread_count_by_size(monkeypatch):
+def test_products_pick_thread_count_by_size_on_a_busy_machine(monkeypatch):
     calls = []
+    monkeypatch.setattr(_blas, "machine_busy", lambda: True)
     monkeypatch.setattr(_blas, "_set", calls.append)
     monkeypatch.setattr(_blas, "_max_threads", 4)
     monkeypatch.setattr(_blas, "_current", None)
@@ -21,6 +22,16 @@ def test_products_pick_thread_count_by_size(monkeypatch):
     np.testing.assert_allclose(big.numpy()[0, :3], n)
     ember.nn.functional.conv2d(ember.ones(2, 1, 8, 8), ember.ones(3, 1, 3, 3))
     assert calls[-1] == 1
+
+
+def test_idle_machine_uses_all_threads(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_blas, "machine_busy", lambda: False)
+    monkeypatch.setattr(_blas, "_set", calls.append)
+    monkeypatch.setattr(_blas, "_max_threads", 4)
+    monkeypatch.setattr(_blas, "_current", None)
+    ember.ones(64, 784) @ ember.ones(784, 128)
+    assert calls == [4]
 
 
 def test_user_thread_count_switches_the_policy_off(monkeypatch):
