@@ -242,31 +242,32 @@ def _max_pool_kernel(x, cfg):
     # first valid position in each window (torch's initial index when every value is -inf)
     fh = np.where(oh < 0, oh + ((-oh + dil[0] - 1) // dil[0]) * dil[0], oh)
     fw = np.where(ow < 0, ow + ((-ow + dil[1] - 1) // dil[1]) * dil[1], ow)
-    best = None
-    idx = None
     floating = x.dtype.kind == "f"
-    for kh in range(ksize[0]):
-        h0 = kh * dil[0]
-        rows = xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0]]
-        for kw in range(ksize[1]):
-            w0 = kw * dil[1]
-            v = rows[:, :, :, w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
-            flat = xp.asarray(((oh + h0)[:, None] * W + (ow + w0)[None, :]))
-            if best is None:
-                best = v.copy()
-                if pad[0] or pad[1]:
-                    idx = xp.broadcast_to(xp.asarray(fh[:, None] * W + fw[None, :]), best.shape).copy()
-                    # a padded first tap is -inf: the first valid position is the start index
-                    valid = xp.asarray(((oh + h0) >= 0)[:, None] & ((ow + w0) >= 0)[None, :])
-                    idx = xp.where(valid, flat, idx)
-                else:
-                    idx = xp.broadcast_to(flat, best.shape).copy()
-                continue
-            upd = v > best
-            if floating:
-                upd |= v != v
-            xp.copyto(best, v, where=upd)
-            xp.copyto(idx, flat, where=upd)
+    taps = [(kh * dil[0], kw * dil[1]) for kh in range(ksize[0]) for kw in range(ksize[1])]
+    # flat input index of each tap for each output position: (taps, Ho, Wo)
+    flat = np.stack([(oh + h0)[:, None] * W + (ow + w0)[None, :] for h0, w0 in taps])
+    best = which = None
+    for t, (h0, w0) in enumerate(taps):
+        v = xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0], w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
+        if best is None:
+            best = v.copy()
+            # track the winning tap in a small integer array: far less memory traffic than indices
+            which = xp.zeros(best.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
+            continue
+        upd = v > best
+        if floating:
+            upd |= v != v
+        xp.copyto(best, v, where=upd)
+        xp.copyto(which, t, where=upd)
+    idx = xp.asarray(flat)[which, xp.arange(osp[0])[:, None], xp.arange(osp[1])[None, :]] \
+        if len(taps) > 1 else xp.broadcast_to(xp.asarray(flat[0]), best.shape).copy()
+    if pad[0] or pad[1]:
+        # a window whose every value is padding (-inf) starts at its first valid position, as in torch
+        first = xp.asarray(fh[:, None] * W + fw[None, :])
+        tap_valid = xp.asarray(np.stack([((oh + h0) >= 0)[:, None] & ((ow + w0) >= 0)[None, :] & ((oh + h0) < H)[:, None]
+                                         & ((ow + w0) < W)[None, :] for h0, w0 in taps]))
+        chosen_valid = tap_valid[which, xp.arange(osp[0])[:, None], xp.arange(osp[1])[None, :]]
+        idx = xp.where(chosen_valid, idx, first)
     return best, idx
 
 
