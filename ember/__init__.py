@@ -36,18 +36,31 @@ from ._finfo import iinfo, finfo
 from .ops._util import broadcast_shapes
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from . import autograd, cuda, random
-from . import nn  # noqa: E402
-from .serialization import save, load
-from ._safetensors import save_safetensors, load_safetensors
-from ._dlpack import from_dlpack
-from . import optim
-from . import utils
 from . import linalg  # noqa: E402
 from .linalg import LEGACY as _linalg_legacy  # noqa: E402
 globals().update(_linalg_legacy)  # torch.det, torch.inverse, torch.svd, ... (older spellings)
-from . import backends  # noqa: E402
-from . import onnx  # noqa: E402  (the onnx package itself is imported only inside export)
-from . import special  # noqa: E402
+
+# Subpackages and functions loaded on first use, so `import ember` stays light (PEP 562).
+_LAZY_MODULES = {"nn", "optim", "utils", "onnx", "special", "backends", "vision", "serialization"}
+_LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load"),
+               "save_safetensors": ("_safetensors", "save_safetensors"),
+               "load_safetensors": ("_safetensors", "load_safetensors"), "from_dlpack": ("_dlpack", "from_dlpack")}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module("." + name, __name__)
+    if name in _LAZY_ATTRS:
+        module, attr = _LAZY_ATTRS[name]
+        value = getattr(importlib.import_module("." + module, __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_ATTRS))
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled)
 from ._dtype import result_type as _result_type

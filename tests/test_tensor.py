@@ -279,3 +279,17 @@ def test_bfloat16_without_ml_dtypes_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(_dtype, "HAS_BFLOAT16", False)
     with pytest.raises(RuntimeError, match="ml_dtypes"):
         ember.zeros(2, dtype=ember.bfloat16)
+
+
+def test_import_is_light_and_subpackages_load_on_use():
+    import subprocess
+    import sys
+    code = ("import sys, ember; heavy = [m for m in ('ember.nn', 'ember.optim', 'ember.utils', 'ember.onnx', "
+            "'ember.vision', 'ember.serialization') if m in sys.modules]; print(heavy); "
+            "import ember.nn as nn; print(ember.nn is nn, callable(ember.save), hasattr(ember.optim, 'Adam'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "True True True"
+    assert "nn" in dir(ember) and "save" in dir(ember)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        ember.nope
