@@ -14,6 +14,23 @@ def _inplace_str(inplace):
     return ", inplace=True" if inplace else ""
 
 
+class _InplaceActivation(Module):
+    """An activation whose only option is ``inplace``: forward calls ``F.<_fn>(input, inplace)``."""
+    __constants__ = ["inplace"]
+    _fn = None
+    _show_inplace = True  # torch prints "inplace=True" for some of these and nothing for others
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace and self._show_inplace else ""
+
+
 class Threshold(Module):
     __constants__ = ["threshold", "value", "inplace"]
 
@@ -30,18 +47,8 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
 
 
-class ReLU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+class ReLU(_InplaceActivation):
+    _fn = "relu"
 
 
 class RReLU(Module):
@@ -94,15 +101,9 @@ class Sigmoid(Module):
         return F.sigmoid(input)
 
 
-class Hardsigmoid(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardsigmoid(input, self.inplace)
+class Hardsigmoid(_InplaceActivation):
+    _fn = "hardsigmoid"
+    _show_inplace = False
 
 
 class Tanh(Module):
@@ -110,43 +111,17 @@ class Tanh(Module):
         return F.tanh(input)
 
 
-class SiLU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+class SiLU(_InplaceActivation):
+    _fn = "silu"
 
 
-class Mish(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+class Mish(_InplaceActivation):
+    _fn = "mish"
 
 
-class Hardswish(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardswish(input, self.inplace)
+class Hardswish(_InplaceActivation):
+    _fn = "hardswish"
+    _show_inplace = False
 
 
 class ELU(Module):
@@ -179,18 +154,8 @@ class CELU(Module):
         return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
 
 
-class SELU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+class SELU(_InplaceActivation):
+    _fn = "selu"
 
 
 class GLU(Module):
