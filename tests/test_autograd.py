@@ -365,3 +365,18 @@ def test_backward_inputs_argument():
     (a * b * 3).sum().backward(inputs=[a])
     np.testing.assert_allclose(a.grad.numpy(), [3, 3])
     assert b.grad is None
+
+
+def test_leaf_grads_from_views_of_one_gradient_do_not_alias():
+    a = ember.ones(2, 3, requires_grad=True)
+    b = ember.ones(2, 3, requires_grad=True)
+    (a.t() + b.t()).sum().backward()  # both grads are transposes of one array
+    a.grad.add_(1)
+    np.testing.assert_allclose(b.grad.numpy(), np.ones((2, 3)))
+    w = ember.ones(3, 4, requires_grad=True)
+    x = ember.ones(5, 3)
+    (x @ w).sum().backward()
+    g = w.grad
+    (x @ w).sum().backward()  # accumulation into a grad that came from a view
+    assert g is w.grad or np.allclose(w.grad.numpy(), 10.0)
+    np.testing.assert_allclose(w.grad.numpy(), 10.0)

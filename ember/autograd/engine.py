@@ -6,6 +6,7 @@ as in torch. Gradients reaching a leaf are accumulated into its ``.grad``
 """
 import heapq
 import re
+import sys
 
 from .graph import STATE, Node
 from .grad_mode import set_grad_enabled
@@ -153,6 +154,8 @@ def run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=
                 if deps[tkey] == 0 and tkey not in pushed:
                     pushed.add(tkey)
                     heapq.heappush(ready, (-(target.seq if isinstance(target, Node) else -1), tkey, target))
+            # drop this node's gradients now: a leaf may keep a gradient nobody else references
+            buf = grads = in_grads = g = tbuf = None
 
 
 def _run_pre_hooks(fn, buf, capture):
@@ -191,9 +194,11 @@ def _deliver_leaf(t, g, capture, accumulate, create_graph, user_grads):
         return
     if t._grad is None:
         if not create_graph:
-            # the engine may hand the same gradient object (or a view of it) to several
-            # leaves, or the caller's own tensor: store a private copy in those cases
-            if id(g) in user_grads or g._data.base is not None or g._base is not None:
+            # the engine may hand the same gradient object (or views of one array) to several
+            # leaves, or the caller's own tensor: store a private copy in those cases. A view whose
+            # base array nothing else holds (the transpose of a fresh product, say) is kept as it is,
+            # like torch's AccumulateGrad steals a gradient nobody else references.
+            if id(g) in user_grads or _shares_storage(g):
                 g = g.detach().clone()
             elif g._requires_grad:
                 g = g.detach()
@@ -209,6 +214,18 @@ def _deliver_leaf(t, g, capture, accumulate, create_graph, user_grads):
                 old._vc.value += 1
         else:
             t._grad = old.detach() + g
+
+
+def _shares_storage(g):
+    """Whether g's array is a view of memory something besides g (and its private parent) holds."""
+    base = g._data.base
+    if base is None:
+        return False
+    # expected references: the local name, getrefcount's argument, g's array's .base ...
+    parent = g._base  # ... and the tensor g was viewed from, which holds base too
+    if parent is None:
+        return sys.getrefcount(base) > 3
+    return parent._data is not base or sys.getrefcount(base) > 4 or sys.getrefcount(parent) > 3
 
 
 def _check_anomaly(fn, in_grads):
