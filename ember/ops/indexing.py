@@ -1094,19 +1094,24 @@ def index_copy(input, dim, index, source, *, out=None):
     return _out(apply(IndexCopyBackward0, (input, source), dim, _on(idx, a)), out)
 
 
+def _index_filled(a, dim, idx, value):
+    """A copy of ``a`` with the slices ``idx`` along ``dim`` set to ``value`` (an array scalar or 0-d array)."""
+    out = a.copy()
+    if a.ndim == 0:
+        if idx.size:
+            out[...] = value
+        return out
+    out[_dim_index(dim, idx)] = value
+    return out
+
+
 class IndexFillBackward0(Node):
     """index_fill with a scalar value."""
     __slots__ = ("dim", "index")
 
     def forward(self, a, dim, idx, value):
         self.dim, self.index = dim, idx
-        out = a.copy()
-        if a.ndim == 0:
-            if idx.size:
-                out[...] = value
-            return out
-        out[_dim_index(dim, idx)] = value
-        return out
+        return _index_filled(a, dim, idx, value)
 
     def backward(self, g):
         return (apply(IndexFillBackward0, (g,), self.dim, self.index, _scalar_array(0, g._data.dtype, g._data)),)
@@ -1118,13 +1123,7 @@ class IndexFillBackward1(Node):
 
     def forward(self, a, value, dim, idx):
         self.dim, self.index = dim, idx
-        out = a.copy()
-        if a.ndim == 0:
-            if idx.size:
-                out[...] = value
-            return out
-        out[_dim_index(dim, idx)] = value
-        return out
+        return _index_filled(a, dim, idx, value)
 
     def backward(self, g):
         e = self.next_edges

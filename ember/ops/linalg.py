@@ -71,7 +71,24 @@ def _product_size(a, b):
     return (a.size // k if k else 0), b.shape[-1] if b.ndim > 1 else 1, k
 
 
-class MmBackward0(Node):
+def _mm_grads(g, a, b, need_a, need_b, alpha=1):
+    """The input grads of alpha * (a @ b) for matrices a, b (mm, addmm)."""
+    return (_scale(g.mm(b.t()), alpha) if need_a else None, _scale(a.t().mm(g), alpha) if need_b else None)
+
+
+def _bmm_grads(g, a, b, need_a, need_b, alpha=1):
+    """The input grads of alpha * (a @ b) for batches of matrices a, b (bmm, baddbmm, addbmm)."""
+    return (_scale(g.bmm(b.transpose(1, 2)), alpha) if need_a else None,
+            _scale(a.transpose(1, 2).bmm(g), alpha) if need_b else None)
+
+
+def _mv_grads(g, m, v, need_m, need_v, alpha=1):
+    """The input grads of alpha * (m @ v) for a matrix m and a vector v (mv, addmv)."""
+    return (_scale(outer(g, v), alpha) if need_m else None, _scale(m.t().mv(g), alpha) if need_v else None)
+
+
+class _MatProduct(Node):
+    """a @ b as one BLAS call (mm, bmm); a subclass gives the backward."""
     __slots__ = ()
     SAVES_INPUTS = True
 
@@ -79,10 +96,13 @@ class MmBackward0(Node):
         before_product(*_product_size(a, b))
         return a @ b
 
+
+class MmBackward0(_MatProduct):
+    __slots__ = ()
+
     def backward(self, g):
-        a, b = self.inputs
         e = self.next_edges
-        return (g.mm(b.t()) if e[0] is not None else None, a.t().mm(g) if e[1] is not None else None)
+        return _mm_grads(g, *self.inputs, e[0] is not None, e[1] is not None)
 
 
 def mm(input, mat2, *, out=None):
@@ -97,19 +117,12 @@ def mm(input, mat2, *, out=None):
     return apply(MmBackward0, (input, mat2))
 
 
-class BmmBackward0(Node):
+class BmmBackward0(_MatProduct):
     __slots__ = ()
-    SAVES_INPUTS = True
-
-    def forward(self, a, b):
-        before_product(*_product_size(a, b))
-        return a @ b
 
     def backward(self, g):
-        a, b = self.inputs
         e = self.next_edges
-        return (g.bmm(b.transpose(1, 2)) if e[0] is not None else None,
-                a.transpose(1, 2).bmm(g) if e[1] is not None else None)
+        return _bmm_grads(g, *self.inputs, e[0] is not None, e[1] is not None)
 
 
 def _check_bmm(b1, b2):
@@ -168,9 +181,8 @@ class MvBackward0(Node):
         return m @ v
 
     def backward(self, g):
-        m, v = self.inputs
         e = self.next_edges
-        return (outer(g, v) if e[0] is not None else None, m.t().mv(g) if e[1] is not None else None)
+        return _mv_grads(g, *self.inputs, e[0] is not None, e[1] is not None)
 
 
 def _check_mv(input, mat, vec, who):
@@ -307,22 +319,31 @@ def inner(input, other, *, out=None):
 
 # -- fused add-products -----------------------------------------------------------------------
 
-class AddmmBackward0(Node):
-    """beta * bias + alpha * (a @ b): Linear's fused op (one GEMM, the bias added in place)."""
+class _AddProduct(Node):
+    """beta * bias + alpha * product(a, b), the product fresh and the bias added in place: a subclass gives
+    ``_product(a, b)`` and ``_grads(g, a, b, need_a, need_b, alpha)`` (the product's input grads, scaled)."""
     __slots__ = ("bias_shape", "beta", "alpha")
     SAVES_INPUTS = True
 
     def forward(self, bias, a, b, beta, alpha):
         self.bias_shape, self.beta, self.alpha = bias.shape, beta, alpha
-        before_product(*_product_size(a, b))
-        return _addmul(a @ b, bias, beta, alpha)
+        return _addmul(self._product(a, b), bias, beta, alpha)
 
     def backward(self, g):
         bias, a, b = self.inputs
         e = self.next_edges
-        return (_scale(sum_to(g, self.bias_shape), self.beta) if e[0] is not None else None,
-                _scale(g.mm(b.t()), self.alpha) if e[1] is not None else None,
-                _scale(a.t().mm(g), self.alpha) if e[2] is not None else None)
+        g_bias = _scale(sum_to(g, self.bias_shape), self.beta) if e[0] is not None else None
+        return (g_bias,) + self._grads(g, a, b, e[1] is not None, e[2] is not None, self.alpha)
+
+
+class AddmmBackward0(_AddProduct):
+    """beta * bias + alpha * (a @ b): Linear's fused op (one GEMM, the bias added in place)."""
+    __slots__ = ()
+    _grads = staticmethod(_mm_grads)
+
+    def _product(self, a, b):
+        before_product(*_product_size(a, b))
+        return a @ b
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -343,20 +364,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     return apply(AddmmBackward0, (input, mat1, mat2), beta, alpha)
 
 
-class BaddbmmBackward0(Node):
-    __slots__ = ("bias_shape", "beta", "alpha")
-    SAVES_INPUTS = True
+class BaddbmmBackward0(_AddProduct):
+    __slots__ = ()
+    _grads = staticmethod(_bmm_grads)
 
-    def forward(self, bias, a, b, beta, alpha):
-        self.bias_shape, self.beta, self.alpha = bias.shape, beta, alpha
-        return _addmul(_xp(a).matmul(a, b), bias, beta, alpha)
-
-    def backward(self, g):
-        bias, a, b = self.inputs
-        e = self.next_edges
-        return (_scale(sum_to(g, self.bias_shape), self.beta) if e[0] is not None else None,
-                _scale(g.bmm(b.transpose(1, 2)), self.alpha) if e[1] is not None else None,
-                _scale(a.transpose(1, 2).bmm(g), self.alpha) if e[2] is not None else None)
+    def _product(self, a, b):
+        return _xp(a).matmul(a, b)
 
 
 def _check_same3(input, b1, b2):
@@ -372,25 +385,19 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return apply(BaddbmmBackward0, (input, batch1, batch2), beta, alpha)
 
 
-class AddbmmBackward0(Node):
-    __slots__ = ("bias_shape", "beta", "alpha", "nb")
-    SAVES_INPUTS = True
+class AddbmmBackward0(_AddProduct):
+    __slots__ = ("nb",)
 
-    def forward(self, bias, a, b, beta, alpha):
-        self.bias_shape, self.beta, self.alpha, self.nb = bias.shape, beta, alpha, a.shape[0]
+    def _product(self, a, b):
         # sum_b a[b] @ b[b] as one GEMM: (n, nb*k) @ (nb*k, m)
         nb, n, k = a.shape
+        self.nb = nb
         m = b.shape[2]
-        prod = a.transpose(1, 0, 2).reshape(n, nb * k) @ b.reshape(nb * k, m)
-        return _addmul(prod, bias, beta, alpha)
+        return a.transpose(1, 0, 2).reshape(n, nb * k) @ b.reshape(nb * k, m)
 
-    def backward(self, g):
-        bias, a, b = self.inputs
-        e = self.next_edges
-        gb = g.unsqueeze(0).expand((self.nb,) + tuple(g.shape))
-        return (_scale(sum_to(g, self.bias_shape), self.beta) if e[0] is not None else None,
-                _scale(gb.bmm(b.transpose(1, 2)), self.alpha) if e[1] is not None else None,
-                _scale(a.transpose(1, 2).bmm(gb), self.alpha) if e[2] is not None else None)
+    def _grads(self, g, a, b, need_a, need_b, alpha):
+        # the batch sum's grad: g for every batch
+        return _bmm_grads(g.unsqueeze(0).expand((self.nb,) + tuple(g.shape)), a, b, need_a, need_b, alpha)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -408,20 +415,12 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return apply(AddbmmBackward0, (input, batch1, batch2), beta, alpha)
 
 
-class AddmvBackward0(Node):
-    __slots__ = ("bias_shape", "beta", "alpha")
-    SAVES_INPUTS = True
+class AddmvBackward0(_AddProduct):
+    __slots__ = ()
+    _grads = staticmethod(_mv_grads)
 
-    def forward(self, bias, mat, vec, beta, alpha):
-        self.bias_shape, self.beta, self.alpha = bias.shape, beta, alpha
-        return _addmul(mat @ vec, bias, beta, alpha)
-
-    def backward(self, g):
-        bias, mat, vec = self.inputs
-        e = self.next_edges
-        return (_scale(sum_to(g, self.bias_shape), self.beta) if e[0] is not None else None,
-                _scale(outer(g, vec), self.alpha) if e[1] is not None else None,
-                _scale(mat.t().mv(g), self.alpha) if e[2] is not None else None)
+    def _product(self, mat, vec):
+        return mat @ vec
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
@@ -429,20 +428,15 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     return apply(AddmvBackward0, (input, mat, vec), beta, alpha)
 
 
-class AddrBackward0(Node):
-    __slots__ = ("bias_shape", "beta", "alpha")
-    SAVES_INPUTS = True
+class AddrBackward0(_AddProduct):
+    __slots__ = ()
 
-    def forward(self, bias, v1, v2, beta, alpha):
-        self.bias_shape, self.beta, self.alpha = bias.shape, beta, alpha
-        return _addmul(_xp(v1).multiply.outer(v1, v2), bias, beta, alpha)
+    def _product(self, v1, v2):
+        return _xp(v1).multiply.outer(v1, v2)
 
-    def backward(self, g):
-        bias, v1, v2 = self.inputs
-        e = self.next_edges
-        return (_scale(sum_to(g, self.bias_shape), self.beta) if e[0] is not None else None,
-                _scale(g.mv(v2), self.alpha) if e[1] is not None else None,
-                _scale(g.t().mv(v1), self.alpha) if e[2] is not None else None)
+    @staticmethod
+    def _grads(g, v1, v2, need_1, need_2, alpha):
+        return _scale(g.mv(v2), alpha) if need_1 else None, _scale(g.t().mv(v1), alpha) if need_2 else None
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):

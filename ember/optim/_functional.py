@@ -29,6 +29,15 @@ def eff_grad(g, p, maximize, weight_decay, buf, dt):
     return g
 
 
+def decayed_grad(g, p, maximize, weight_decay, decoupled, lr, buf, dt):
+    """``eff_grad`` with the decay decoupled when asked for (AdamW's ``param.mul_(1 - lr * weight_decay)``,
+    then the plain gradient) and added to the gradient (L2) otherwise."""
+    if weight_decay != 0 and decoupled:
+        _mul(p, dt(1 - lr * weight_decay), out=p)
+        return eff_grad(g, p, maximize, 0, buf, dt)
+    return eff_grad(g, p, maximize, weight_decay, buf, dt)
+
+
 def lerp_(start, end, weight, tmp, dt):
     """``start.lerp_(end, weight)`` with a scalar weight (torch's two-sided formula)."""
     w = dt(weight)

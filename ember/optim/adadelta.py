@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..ops._dispatch import bump_version
-from .optimizer import Optimizer, _check_lr, _to_float, _real, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _check_lr, _check_nonneg, _init_state, _to_float, _real
 from . import _functional as F
 
 __all__ = ["Adadelta"]
@@ -14,10 +14,7 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg(eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
@@ -36,9 +33,7 @@ class Adadelta(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor(0.0)
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
+                    _init_state(state, p, "square_avg", "acc_delta")
                 pa, g = _real(p._data), _real(p._grad._data)
                 sq, acc = _real(state["square_avg"]._data), _real(state["acc_delta"]._data)
                 dt = pa.dtype.type

@@ -4,7 +4,7 @@ import numpy as np
 from .._device import xp_of
 from .._tensor import wrap
 from ..ops._dispatch import bump_version
-from .optimizer import Optimizer, _check_lr, _to_float, _real, _step_tensor
+from .optimizer import Optimizer, _check_lr, _check_nonneg, _init_state, _to_float, _real
 from . import _functional as F
 
 __all__ = ["Adagrad"]
@@ -19,14 +19,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg(lr_decay=lr_decay, weight_decay=weight_decay,
+                      initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
@@ -36,7 +30,7 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
-                state["step"] = _step_tensor(0.0)
+                _init_state(state, p)
                 state["sum"] = _full_like(p, initial_accumulator_value)
 
     def _group_setdefaults(self):
@@ -57,7 +51,7 @@ class Adagrad(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor(0.0)
+                    _init_state(state, p)
                     state["sum"] = _full_like(p, self.defaults["initial_accumulator_value"])
                 pa, g, ssum = _real(p._data), _real(p._grad._data), _real(state["sum"]._data)
                 dt = pa.dtype.type

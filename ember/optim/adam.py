@@ -1,26 +1,10 @@
 """Adam (torch.optim.Adam): amsgrad, weight_decay (L2 or decoupled), maximize."""
 from .._tensor import Tensor
 from ..ops._dispatch import bump_version
-from .optimizer import Optimizer, _check_lr, _to_float, _real, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _check_common, _init_state, _to_float, _real, _zeros_like
 from . import _functional as F
 
 __all__ = ["Adam"]
-
-
-def _check_betas(betas):
-    if not 0.0 <= _to_float(betas[0]) < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= _to_float(betas[1]) < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-
-
-def _check_common(lr, betas, eps, weight_decay):
-    _check_lr(lr)
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    _check_betas(betas)
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
 class Adam(Optimizer):
@@ -70,9 +54,7 @@ class Adam(Optimizer):
                     continue
                 state = state_of[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor(0.0)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _init_state(state, p, "exp_avg", "exp_avg_sq")
                     if amsgrad:
                         state["max_exp_avg_sq"] = _zeros_like(p)
                 pa, g = p._data, p._grad._data
@@ -85,11 +67,7 @@ class Adam(Optimizer):
                 st += 1
                 step = float(st)
 
-                if weight_decay != 0 and decoupled:
-                    F._mul(pa, dt(1 - lr * weight_decay), out=pa)
-                    d = F.eff_grad(g, pa, maximize, 0, b1, dt)
-                else:
-                    d = F.eff_grad(g, pa, maximize, weight_decay, b1, dt)
+                d = F.decayed_grad(g, pa, maximize, weight_decay, decoupled, lr, b1, dt)
 
                 F.lerp_(m, d, 1 - beta1, b2, dt)
                 F.mul_addcmul_sq_(v, beta2, d, 1 - beta2, b2, dt)

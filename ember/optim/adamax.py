@@ -2,8 +2,7 @@
 import numpy as np
 
 from ..ops._dispatch import bump_version
-from .optimizer import Optimizer, _to_float, _real, _step_tensor, _zeros_like
-from .adam import _check_common
+from .optimizer import Optimizer, _check_common, _init_state, _to_float, _real
 from . import _functional as F
 
 __all__ = ["Adamax"]
@@ -32,9 +31,7 @@ class Adamax(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor(0.0)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_inf"] = _zeros_like(p)
+                    _init_state(state, p, "exp_avg", "exp_inf")
                 pa, g = _real(p._data), _real(p._grad._data)
                 m, u = _real(state["exp_avg"]._data), _real(state["exp_inf"]._data)
                 dt = pa.dtype.type

@@ -2,8 +2,7 @@
 import numpy as np
 
 from ..ops._dispatch import bump_version
-from .optimizer import Optimizer, _to_float, _real, _step_tensor, _zeros_like
-from .adam import _check_common
+from .optimizer import Optimizer, _check_common, _check_nonneg, _to_float, _real, _step_tensor, _zeros_like
 from . import _functional as F
 
 __all__ = ["NAdam"]
@@ -14,8 +13,7 @@ class NAdam(Optimizer):
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
         _check_common(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_nonneg(momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable)
@@ -54,11 +52,7 @@ class NAdam(Optimizer):
                 st += 1
                 step = float(st)
                 bias_correction2 = 1 - beta2 ** step
-                if weight_decay != 0 and decoupled:
-                    F._mul(pa, dt(1 - lr * weight_decay), out=pa)
-                    d = F.eff_grad(g, pa, maximize, 0, b1, dt)
-                else:
-                    d = F.eff_grad(g, pa, maximize, weight_decay, b1, dt)
+                d = F.decayed_grad(g, pa, maximize, weight_decay, decoupled, lr, b1, dt)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 np.multiply(mu_product, mu_product.dtype.type(mu), out=mu_product)   # mu_product *= mu

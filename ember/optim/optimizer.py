@@ -109,6 +109,29 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def _check_nonneg(**values):
+    """torch's ``if not 0.0 <= value: raise ValueError(f"Invalid {name} value: {value}")``, one keyword at a
+    time in the order given (``eps`` is spelled ``epsilon`` in the message)."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {'epsilon' if name == 'eps' else name} value: {value}")
+
+
+def _check_betas(betas):
+    if not 0.0 <= _to_float(betas[0]) < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= _to_float(betas[1]) < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _check_common(lr, betas, eps, weight_decay):
+    """The Adam family's checks (Adam, Adamax, NAdam, RAdam), in torch's order."""
+    _check_lr(lr)
+    _check_nonneg(eps=eps)
+    _check_betas(betas)
+    _check_nonneg(weight_decay=weight_decay)
+
+
 def _real(a):
     """The real view of a complex array (torch's view_as_real), else the array itself."""
     if a.dtype.kind == "c":
@@ -118,6 +141,13 @@ def _real(a):
 
 def _zeros_like(p):
     return wrap(xp_of(p._data).zeros(p._data.shape, dtype=p._data.dtype))
+
+
+def _init_state(state, p, *zero_keys):
+    """A parameter's first state: ``step`` (a 0-d scalar tensor at 0), then a zero buffer like ``p`` per key."""
+    state["step"] = _step_tensor(0.0)
+    for key in zero_keys:
+        state[key] = _zeros_like(p)
 
 
 def _hook_step(func):

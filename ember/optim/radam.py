@@ -2,8 +2,7 @@
 import numpy as np
 
 from ..ops._dispatch import bump_version
-from .optimizer import Optimizer, _to_float, _real, _step_tensor, _zeros_like
-from .adam import _check_common
+from .optimizer import Optimizer, _check_common, _init_state, _to_float, _real
 from . import _functional as F
 
 __all__ = ["RAdam"]
@@ -36,9 +35,7 @@ class RAdam(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor(0.0)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _init_state(state, p, "exp_avg", "exp_avg_sq")
                 pa, g = _real(p._data), _real(p._grad._data)
                 m, v = _real(state["exp_avg"]._data), _real(state["exp_avg_sq"]._data)
                 dt = pa.dtype.type
@@ -46,11 +43,7 @@ class RAdam(Optimizer):
                 st = state["step"]._data
                 st += 1
                 step = float(st)
-                if weight_decay != 0 and decoupled:
-                    F._mul(pa, dt(1 - lr * weight_decay), out=pa)
-                    d = F.eff_grad(g, pa, maximize, 0, b1, dt)
-                else:
-                    d = F.eff_grad(g, pa, maximize, weight_decay, b1, dt)
+                d = F.decayed_grad(g, pa, maximize, weight_decay, decoupled, lr, b1, dt)
                 F.lerp_(m, d, 1 - beta1, b2, dt)
                 F.mul_addcmul_sq_(v, beta2, d, 1 - beta2, b2, dt)
                 bias_correction1 = 1 - beta1 ** step

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..ops._dispatch import bump_version
-from .optimizer import Optimizer, _check_lr, _to_float, _real, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _check_lr, _check_nonneg, _init_state, _to_float, _real, _zeros_like
 from . import _functional as F
 
 __all__ = ["RMSprop"]
@@ -12,14 +12,7 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonneg(eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)
@@ -41,8 +34,7 @@ class RMSprop(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor(0.0)
-                    state["square_avg"] = _zeros_like(p)
+                    _init_state(state, p, "square_avg")
                     if momentum > 0:
                         state["momentum_buffer"] = _zeros_like(p)
                     if centered:

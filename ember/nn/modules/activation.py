@@ -124,8 +124,10 @@ class Hardswish(_InplaceActivation):
     _show_inplace = False
 
 
-class ELU(Module):
+class _AlphaActivation(Module):
+    """ELU and CELU: forward calls ``F.<_fn>(input, alpha, inplace)``."""
     __constants__ = ["alpha", "inplace"]
+    _fn = None
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -133,25 +135,18 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
+        return getattr(F, self._fn)(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
 
 
-class CELU(Module):
-    __constants__ = ["alpha", "inplace"]
+class ELU(_AlphaActivation):
+    _fn = "elu"
 
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
 
-    def forward(self, input):
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
+class CELU(_AlphaActivation):
+    _fn = "celu"
 
 
 class SELU(_InplaceActivation):
@@ -186,18 +181,27 @@ class GELU(Module):
         return f"approximate={repr(self.approximate)}"
 
 
-class Hardshrink(Module):
+class _Shrink(Module):
+    """Hardshrink and Softshrink: forward calls ``F.<_fn>(input, lambd)``."""
     __constants__ = ["lambd"]
+    _fn = None
 
     def __init__(self, lambd=0.5):
         super().__init__()
         self.lambd = lambd
 
     def forward(self, input):
-        return F.hardshrink(input, self.lambd)
+        return getattr(F, self._fn)(input, self.lambd)
 
     def extra_repr(self):
-        return f"{self.lambd}"
+        return str(self.lambd)
+
+
+class Hardshrink(_Shrink):
+    _fn = "hardshrink"
+
+    def extra_repr(self):
+        return f"{self.lambd}"  # torch formats here (a 0-d tensor lambd prints as its value), str() in Softshrink
 
 
 class LeakyReLU(Module):
@@ -235,18 +239,8 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softshrink(Module):
-    __constants__ = ["lambd"]
-
-    def __init__(self, lambd=0.5):
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input):
-        return F.softshrink(input, self.lambd)
-
-    def extra_repr(self):
-        return str(self.lambd)
+class Softshrink(_Shrink):
+    _fn = "softshrink"
 
 
 class PReLU(Module):
@@ -279,8 +273,10 @@ class Tanhshrink(Module):
         return F.tanhshrink(input)
 
 
-class Softmin(Module):
+class _DimSoftmax(Module):
+    """Softmin, Softmax and LogSoftmax: forward calls ``F.<_fn>(input, dim)``."""
     __constants__ = ["dim"]
+    _fn = None
 
     def __init__(self, dim=None):
         super().__init__()
@@ -292,29 +288,18 @@ class Softmin(Module):
             self.dim = None
 
     def forward(self, input):
-        return F.softmin(input, self.dim, _stacklevel=5)
+        return getattr(F, self._fn)(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return f"dim={self.dim}"
 
 
-class Softmax(Module):
-    __constants__ = ["dim"]
+class Softmin(_DimSoftmax):
+    _fn = "softmin"
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, "dim"):
-            self.dim = None
-
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+class Softmax(_DimSoftmax):
+    _fn = "softmax"
 
 
 class Softmax2d(Module):
@@ -324,20 +309,5 @@ class Softmax2d(Module):
         return F.softmax(input, -3, _stacklevel=5)
 
 
-class LogSoftmax(Module):
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, "dim"):
-            self.dim = None
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+class LogSoftmax(_DimSoftmax):
+    _fn = "log_softmax"

@@ -193,23 +193,28 @@ class MNIST(VisionDataset):
             if fetch_from_mirrors(self.__class__.__name__, filename, self.raw_folder, md5=md5,
                                   raw_md5=self.raw_md5s.get(raw_name)):
                 continue
-            for mirror in self.mirrors:
-                url = f"{mirror}{filename}"
-                try:
-                    print(f"Downloading {url}")
-                    download_and_extract_archive(url, download_root=self.raw_folder, filename=filename, md5=md5)
-                except URLError as error:
-                    print(f"Failed to download (trying next):\n{error}")
-                    continue
-                finally:
-                    print()
-                break
-            else:
-                raise RuntimeError(f"Error downloading {filename}")
+            _download_from(self.mirrors, filename, self.raw_folder, md5)
 
     def extra_repr(self):
         split = "Train" if self.train is True else "Test"
         return f"Split: {split}"
+
+
+def _download_from(mirrors, filename, raw_folder, md5):
+    """Download and extract ``filename`` from the first of ``mirrors`` that answers (torchvision's loop)."""
+    for mirror in mirrors:
+        url = f"{mirror}{filename}"
+        try:
+            print(f"Downloading {url}")
+            download_and_extract_archive(url, download_root=raw_folder, filename=filename, md5=md5)
+        except URLError as error:
+            print(f"Failed to download (trying next):\n{error}")
+            continue
+        finally:
+            print()
+        break
+    else:
+        raise RuntimeError(f"Error downloading {filename}")
 
 
 class FashionMNIST(MNIST):
@@ -332,19 +337,7 @@ class EMNIST(MNIST):
         os.makedirs(self.raw_folder, exist_ok=True)
         filename = os.path.basename(self.url)
         if not fetch_from_mirrors(self.__class__.__name__, filename, self.raw_folder, md5=self.md5):
-            for mirror in self.mirrors:
-                try:
-                    print(f"Downloading {mirror}{filename}")
-                    download_and_extract_archive(f"{mirror}{filename}", download_root=self.raw_folder,
-                                                 filename=filename, md5=self.md5)
-                except URLError as error:
-                    print(f"Failed to download (trying next):\n{error}")
-                    continue
-                finally:
-                    print()
-                break
-            else:
-                raise RuntimeError(f"Error downloading {filename}")
+            _download_from(self.mirrors, filename, self.raw_folder, self.md5)
         gzip_folder = os.path.join(self.raw_folder, "gzip")
         for gzip_file in os.listdir(gzip_folder):
             if gzip_file.endswith(".gz"):
@@ -401,18 +394,7 @@ class QMNIST(MNIST):
         ],
     }
     raw_md5s = {}
-    classes = [
-        "0 - zero",
-        "1 - one",
-        "2 - two",
-        "3 - three",
-        "4 - four",
-        "5 - five",
-        "6 - six",
-        "7 - seven",
-        "8 - eight",
-        "9 - nine",
-    ]
+    classes = list(MNIST.classes)  # the same names, in a list of its own as in torchvision
 
     def __init__(self, root, what=None, compat=True, train=True, **kwargs):
         if what is None:
@@ -584,19 +566,19 @@ def read_sn3_pascalvincent_tensor(path, strict=True):
     return wrap(_read_idx(path, strict=strict))
 
 
-def read_label_file(path):
+def _read_uint8_idx(path, ndim):
+    """An IDX file that must hold uint8 data of ``ndim`` dimensions (torchvision's checks and messages)."""
     x = _read_idx(path, strict=False)
     if x.dtype != np.uint8:
         raise TypeError(f"x should be of dtype torch.uint8 instead of {_dtype_name(x.dtype)}")
-    if x.ndim != 1:
-        raise ValueError(f"x should have 1 dimension instead of {x.ndim}")
-    return wrap(x.astype(np.int64))
+    if x.ndim != ndim:
+        raise ValueError(f"x should have {ndim} dimension instead of {x.ndim}")
+    return x
+
+
+def read_label_file(path):
+    return wrap(_read_uint8_idx(path, 1).astype(np.int64))
 
 
 def read_image_file(path):
-    x = _read_idx(path, strict=False)
-    if x.dtype != np.uint8:
-        raise TypeError(f"x should be of dtype torch.uint8 instead of {_dtype_name(x.dtype)}")
-    if x.ndim != 3:
-        raise ValueError(f"x should have 3 dimension instead of {x.ndim}")
-    return wrap(x)
+    return wrap(_read_uint8_idx(path, 3))
