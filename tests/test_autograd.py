@@ -380,3 +380,13 @@ def test_leaf_grads_from_views_of_one_gradient_do_not_alias():
     (x @ w).sum().backward()  # accumulation into a grad that came from a view
     assert g is w.grad or np.allclose(w.grad.numpy(), 10.0)
     np.testing.assert_allclose(w.grad.numpy(), 10.0)
+
+
+def test_leaf_grad_is_laid_out_like_its_tensor():
+    lin = ember.nn.Linear(4, 3)
+    lin(ember.ones(5, 4)).sum().backward()
+    assert lin.weight.grad.is_contiguous() and lin.bias.grad.is_contiguous()
+    x = ember.ones(3, 4, requires_grad=True)
+    x.t().exp().sum().backward()
+    assert x.grad.is_contiguous()
+    np.testing.assert_allclose(x.grad.numpy(), np.e, rtol=1e-6)

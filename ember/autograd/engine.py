@@ -200,6 +200,8 @@ def _deliver_leaf(t, g, capture, accumulate, create_graph, user_grads):
             # like torch's AccumulateGrad steals a gradient nobody else references.
             if id(g) in user_grads or _shares_storage(g):
                 g = g.detach().clone()
+            elif not g._data.flags.c_contiguous and t._data.flags.c_contiguous:
+                g = g.detach().clone()  # torch's layout contract: .grad is laid out like its tensor
             elif g._requires_grad:
                 g = g.detach()
             user_grads.add(id(g))

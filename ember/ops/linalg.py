@@ -72,8 +72,30 @@ def _product_size(a, b):
 
 
 def _mm_grads(g, a, b, need_a, need_b, alpha=1):
-    """The input grads of alpha * (a @ b) for matrices a, b (mm, addmm)."""
-    return (_scale(g.mm(b.t()), alpha) if need_a else None, _scale(a.t().mm(g), alpha) if need_b else None)
+    """The input grads of alpha * (a @ b) for matrices a, b (mm, addmm).
+
+    Each grad comes out in its input's memory layout, as torch's mm backward does: for Linear's
+    transposed weight view b = w.t(), d/db is computed as (g.t() @ a).t(), so the weight's own
+    gradient is C-contiguous like the weight, and the optimizer's elementwise update stays fast."""
+    ga = gb = None
+    if need_a:
+        ga = _transposed_product(b, g, a) if _column_major(a) else g.mm(b.t())
+        ga = _scale(ga, alpha)
+    if need_b:
+        gb = g.t().mm(a).t() if _column_major(b) else a.t().mm(g)
+        gb = _scale(gb, alpha)
+    return ga, gb
+
+
+def _column_major(t):
+    """A 2-D tensor laid out as the transpose of a C-contiguous matrix (e.g. w.t())."""
+    f = t._data.flags
+    return f.f_contiguous and not f.c_contiguous
+
+
+def _transposed_product(b, g, a):
+    """d/da of a @ b as (b @ g.t()).t(), for an a laid out column-major."""
+    return b.mm(g.t()).t()
 
 
 def _bmm_grads(g, a, b, need_a, need_b, alpha=1):
