@@ -224,3 +224,15 @@ def test_interpolate_antialias_matches_torch(mode, size):
     eo.backward(ember.tensor(g))
     to.backward(torch.tensor(g))
     assert_close(e.grad, t.grad, rtol=1e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("cfg", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                 dict(kernel_size=3, stride=1, dilation=2, ceil_mode=True),
+                                 dict(kernel_size=2, stride=3, ceil_mode=True)])
+def test_max_pool_without_indices_equals_indexed_path(cfg):
+    x = np.random.default_rng(5).standard_normal((2, 3, 9, 11)).astype(np.float32)
+    x[0, 0, 2, 3] = np.nan
+    with ember.no_grad():
+        fast = EF.max_pool2d(ember.tensor(x), **cfg)  # values only
+    full, _ = EF.max_pool2d(ember.tensor(x), return_indices=True, **cfg)
+    np.testing.assert_array_equal(fast.numpy(), full.numpy())

@@ -21,7 +21,7 @@ import numpy as np
 from .. import _dtype
 from .. import return_types  # noqa: F401
 from .._device import xp_of
-from ..autograd.graph import Node
+from ..autograd.graph import Node, STATE
 from ._dispatch import apply
 from ._util import shape_str
 
@@ -224,19 +224,41 @@ def _windows_disjoint(cfg):
     return all(s >= (k - 1) * d + 1 for k, s, d in zip(ksize, stride, dil))
 
 
+def _max_pool_values(x, cfg):
+    """The max over windows without the argmax (inference); indices come back empty.
+    np.maximum propagates NaN, as torch's max pooling does."""
+    ksize, stride, pad, dil, osp = cfg
+    xp = xp_of(x)
+    xpad = _pool_padded(x, cfg)
+    best = None
+    for kh in range(ksize[0]):
+        for kw in range(ksize[1]):
+            h0, w0 = kh * dil[0], kw * dil[1]
+            v = xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0], w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
+            best = v.copy() if best is None else xp.maximum(best, v, out=best)
+    return best, xp.empty(best.shape[:0], dtype=_int64)
+
+
+def _pool_padded(x, cfg):
+    """x padded with the lowest value on the left by pad and on the right to hold every window."""
+    ksize, stride, pad, dil, osp = cfg
+    xp = xp_of(x)
+    H, W = x.shape[2:]
+    need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(osp, stride, dil, ksize)]
+    hi = [max(0, n - p - S) for n, p, S in zip(need, pad, (H, W))]
+    if not (pad[0] or pad[1] or hi[0] or hi[1]):
+        return x
+    xpad = xp.full(x.shape[:2] + (H + pad[0] + hi[0], W + pad[1] + hi[1]), _lowest(x.dtype), dtype=x.dtype)
+    xpad[:, :, pad[0]:pad[0] + H, pad[1]:pad[1] + W] = x
+    return xpad
+
+
 def _max_pool_kernel(x, cfg):
     """x (N, C, H, W) -> max over windows and the flat index (h * W + w) of each max."""
     ksize, stride, pad, dil, osp = cfg
     xp = xp_of(x)
     H, W = x.shape[2:]
-    # padded on the left by pad, on the right enough to hold every window (ceil_mode overhang)
-    need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(osp, stride, dil, ksize)]
-    hi = [max(0, n - p - S) for n, p, S in zip(need, pad, (H, W))]
-    if pad[0] or pad[1] or hi[0] or hi[1]:
-        xpad = xp.full(x.shape[:2] + (H + pad[0] + hi[0], W + pad[1] + hi[1]), _lowest(x.dtype), dtype=x.dtype)
-        xpad[:, :, pad[0]:pad[0] + H, pad[1]:pad[1] + W] = x
-    else:
-        xpad = x
+    xpad = _pool_padded(x, cfg)
     oh = np.arange(osp[0]) * stride[0] - pad[0]
     ow = np.arange(osp[1]) * stride[1] - pad[1]
     # first valid position in each window (torch's initial index when every value is -inf)
@@ -379,7 +401,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     dil = _two(dilation, "dilation", "max_pool2d")
     x, unb = _batched(input, "non-empty 3D or 4D (batch mode) tensor expected for input")
     osp = _pool_checks(x, ksize, stride, pad, dil, ceil_mode)
-    out, idx = apply(MaxPool2DWithIndicesBackward0, (x,), _max_pool_kernel, (ksize, stride, pad, dil, osp))
+    # the indices cost more than the max itself: skip them when neither the caller nor autograd wants them
+    need_idx = return_indices or (x._requires_grad and STATE.grad_enabled)
+    kernel = _max_pool_kernel if need_idx else _max_pool_values
+    out, idx = apply(MaxPool2DWithIndicesBackward0, (x,), kernel, (ksize, stride, pad, dil, osp))
     if unb:
         out, idx = out.squeeze(0), idx.squeeze(0)
     return (out, idx) if return_indices else out
