@@ -102,6 +102,10 @@ def main(argv=None):
     if has_tv and os.path.isdir("/usr/share/datasets/fashion-mnist"):
         import seed_epoch
         rows += seed_epoch.main(["--torch-python", args.torch_python])
+        tv = subprocess.run([args.torch_python, "-c", "import torch, torchvision; print(torch.__version__, "
+                             "torchvision.__version__)"], capture_output=True, text=True).stdout.split()
+        notes.append(f"seed epoch and peak memory: torch {tv[0]} with torchvision {tv[1]} "
+                     f"({args.torch_python}); each framework in a fresh process")
     else:
         notes.append("seed epoch and its peak memory: skipped (needs torchvision beside torch, "
                      "and Debian's dataset-fashion-mnist)")
