@@ -40,6 +40,7 @@ class Node:
                  "released", "meta", "n_out", "__weakref__")
     SAVES_INPUTS = False
     SAVES_OUTPUT = False
+    SAVES_SHAPES = False  # binary ops: keep the two input shapes as sa, sb
     VIEW = False
     DIFFERENTIABLE = True
     NON_DIFF_OUTPUTS = ()

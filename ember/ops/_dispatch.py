@@ -105,6 +105,8 @@ def _link(node, inputs, outputs):
                              (t, 0) if t._grad_fn is None else (t._grad_fn, t._output_nr) for t in inputs])
     node.seq = next(_seq)
     node.n_out = len(outputs)
+    if node.SAVES_SHAPES:
+        node.sa, node.sb = inputs[0]._data.shape, inputs[1]._data.shape
     if node.SAVES_INPUTS:
         node.inputs = inputs
         node.saved_versions = tuple([t._vc.value if t._vc is not None else 0 for t in inputs])

@@ -80,12 +80,13 @@ def _broadcast_error(a, b):
 
 
 class Binary(Node):
-    """Two same-dtype operands, broadcast; subclasses give ``fn`` and ``backward``."""
+    """Two same-dtype operands, broadcast; subclasses give ``fn`` and ``backward``.
+    The input shapes (sa, sb) that backward un-broadcasts to are stored when the node is linked."""
     __slots__ = ("sa", "sb")
+    SAVES_SHAPES = True
     fn = None
 
     def forward(self, a, b):
-        self.sa, self.sb = a.shape, b.shape
         try:
             return self.fn(a, b)
         except ValueError:
@@ -94,7 +95,7 @@ class Binary(Node):
 
 class AddBackward0(Binary):
     __slots__ = ()
-    fn = staticmethod(np.add)
+    fn = np.add  # a ufunc is not a descriptor: no staticmethod needed
 
     def backward(self, g):
         e = self.next_edges
@@ -104,7 +105,7 @@ class AddBackward0(Binary):
 
 class SubBackward0(Binary):
     __slots__ = ()
-    fn = staticmethod(np.subtract)
+    fn = np.subtract  # a ufunc is not a descriptor: no staticmethod needed
 
     def backward(self, g):
         e = self.next_edges
@@ -115,7 +116,7 @@ class SubBackward0(Binary):
 class MulBackward0(Binary):
     __slots__ = ()
     SAVES_INPUTS = True
-    fn = staticmethod(np.multiply)
+    fn = np.multiply  # a ufunc is not a descriptor: no staticmethod needed
 
     def backward(self, g):
         a, b = self.inputs
@@ -127,7 +128,7 @@ class MulBackward0(Binary):
 class DivBackward0(Binary):
     __slots__ = ()
     SAVES_INPUTS = True
-    fn = staticmethod(np.true_divide)
+    fn = np.true_divide  # a ufunc is not a descriptor: no staticmethod needed
 
     def backward(self, g):
         a, b = self.inputs
@@ -267,6 +268,9 @@ RightShift = _make_nondiff("RightShiftBackward0", np.right_shift)
 # -- binary functions ------------------------------------------------------------------
 
 def add(input, other, *, alpha=1, out=None):
+    if other.__class__ is Tensor and input.__class__ is Tensor and input._data.dtype is other._data.dtype \
+            and alpha == 1 and out is None:  # the common case, without the general checks below
+        return apply(AddBackward0, (input, other))
     if alpha != 1:
         other = other * alpha
     if not isinstance(input, Tensor):
@@ -307,6 +311,9 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other, *, out=None):
+    if other.__class__ is Tensor and input.__class__ is Tensor and input._data.dtype is other._data.dtype \
+            and out is None:  # the common case, without the general checks below
+        return apply(MulBackward0, (input, other))
     a, b = _promote(input, other)
     r = apply(MulBackward0, (a, b))
     return r if out is None else _out(r, out)
