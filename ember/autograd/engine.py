@@ -9,7 +9,6 @@ import re
 import sys
 
 from .graph import STATE, Node
-from .grad_mode import set_grad_enabled
 
 
 FREED_MESSAGE = (
@@ -24,23 +23,34 @@ def _type_name(t):
 
 
 def check_saved_versions(node):
-    saved = node.inputs if node.inputs is not None else ()
-    tensors = list(saved)
+    """Raise torch's error if a tensor the node saved was modified in place since it was saved."""
+    versions = node.saved_versions
+    i = 0
+    if node.inputs is not None:
+        for t in node.inputs:
+            vc = t._vc
+            if (vc.value if vc is not None else 0) != versions[i]:
+                _raise_modified(t, versions[i])
+            i += 1
     if node.SAVES_OUTPUT and node.out is not None:
-        tensors.append(node.out if not isinstance(node.out, tuple) else node.out[0])
-    for t, expected in zip(tensors, node.saved_versions):
-        current = t._vc.value if t._vc is not None else 0
-        if current != expected:
-            producer = t._grad_fn.name() if t._grad_fn is not None else None
-            if producer:  # torch names the op, not its backward: "output 0 of Mul"
-                producer = re.sub(r"Backward\d*$", "", producer)
-            where = f", which is output {t._output_nr} of {producer}," if producer else ""
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{_type_name(t)} [{', '.join(str(s) for s in t.shape)}]]{where} is at version "
-                f"{current}; expected version {expected} instead. Hint: enable anomaly detection to find the "
-                "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
-                "check_nan=False).")
+        t = node.out if not isinstance(node.out, tuple) else node.out[0]
+        vc = t._vc
+        if (vc.value if vc is not None else 0) != versions[i]:
+            _raise_modified(t, versions[i])
+
+
+def _raise_modified(t, expected):
+    current = t._vc.value if t._vc is not None else 0
+    producer = t._grad_fn.name() if t._grad_fn is not None else None
+    if producer:  # torch names the op, not its backward: "output 0 of Mul"
+        producer = re.sub(r"Backward\d*$", "", producer)
+    where = f", which is output {t._output_nr} of {producer}," if producer else ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{_type_name(t)} [{', '.join(str(s) for s in t.shape)}]]{where} is at version "
+        f"{current}; expected version {expected} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+        "check_nan=False).")
 
 
 def _add(a, b):
@@ -49,6 +59,9 @@ def _add(a, b):
     if b is None:
         return a
     return a + b
+
+
+_EMPTY = {}
 
 
 def run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=True):
@@ -108,20 +121,26 @@ def run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=
     heapq.heapify(ready)
     pushed = {e[1] for e in ready}
 
-    with set_grad_enabled(create_graph):
+    prev_mode = STATE.grad_enabled
+    STATE.grad_enabled = create_graph
+    try:
         while ready:
             _, key, fn = heapq.heappop(ready)
-            buf = buffers.pop(key, {})
-            if isinstance(fn, Tensor):
+            buf = buffers.pop(key, _EMPTY)
+            if fn.__class__ is Tensor or isinstance(fn, Tensor):
                 _deliver_leaf(fn, buf.get(0), capture, accumulate, create_graph, user_grads)
                 continue
-            grads = _run_pre_hooks(fn, buf, capture)
+            n_out = fn.n_out
+            if fn.pre_hooks or capture is not None:
+                grads = _run_pre_hooks(fn, buf, capture)
+            else:
+                grads = [buf.get(0)] if n_out == 1 else [buf.get(i) for i in range(n_out)]
             if fn.released:
                 raise RuntimeError(FREED_MESSAGE)
             if fn.inputs is not None or fn.out is not None:
                 check_saved_versions(fn)
             n_in = len(fn.next_edges)
-            if all(g is None for g in grads):
+            if grads[0] is None if n_out == 1 else all(g is None for g in grads):
                 in_grads = (None,) * n_in
             else:
                 in_grads = fn.backward(*grads)
@@ -156,6 +175,8 @@ def run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=
                     heapq.heappush(ready, (-(target.seq if isinstance(target, Node) else -1), tkey, target))
             # drop this node's gradients now: a leaf may keep a gradient nobody else references
             buf = grads = in_grads = g = tbuf = None
+    finally:
+        STATE.grad_enabled = prev_mode
 
 
 def _run_pre_hooks(fn, buf, capture):
