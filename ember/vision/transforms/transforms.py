@@ -68,6 +68,11 @@ def _uniform1(a, b):
 
 
 # ============================================================================ batched fast path
+
+def _list_repr(t):
+    """torchvision's repr of a transform holding a list: one member per indented line."""
+    return t.__class__.__name__ + "(" + "".join(f"\n    {m}" for m in t.transforms) + "\n)"
+
 class _Batchable:
     """Mixin: a transform with a vectorized ``batch``. Subclasses define
 
@@ -268,12 +273,7 @@ class Compose:
         return _run_batch(flat, images)
 
     def __repr__(self):
-        format_string = self.__class__.__name__ + "("
-        for t in self.transforms:
-            format_string += "\n"
-            format_string += f"    {t}"
-        format_string += "\n)"
-        return format_string
+        return _list_repr(self)
 
 
 def _flatten(t):
@@ -488,12 +488,7 @@ class RandomTransforms:
         raise NotImplementedError()
 
     def __repr__(self):
-        format_string = self.__class__.__name__ + "("
-        for t in self.transforms:
-            format_string += "\n"
-            format_string += f"    {t}"
-        format_string += "\n)"
-        return format_string
+        return _list_repr(self)
 
 
 class RandomApply(Module):
