@@ -268,19 +268,24 @@ def _max_pool_kernel(x, cfg):
     taps = [(kh * dil[0], kw * dil[1]) for kh in range(ksize[0]) for kw in range(ksize[1])]
     # flat input index of each tap for each output position: (taps, Ho, Wo)
     flat = np.stack([(oh + h0)[:, None] * W + (ow + w0)[None, :] for h0, w0 in taps])
-    best = which = None
-    for t, (h0, w0) in enumerate(taps):
-        v = xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0], w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
-        if best is None:
-            best = v.copy()
-            # track the winning tap in a small integer array: far less memory traffic than indices
-            which = xp.zeros(best.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
-            continue
-        upd = v > best
-        if floating:
-            upd |= v != v
-        xp.copyto(best, v, where=upd)
-        xp.copyto(which, t, where=upd)
+    views = [xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0], w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
+             for h0, w0 in taps]
+    best = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(best, v, out=best)  # NaN-propagating, like torch's max pooling
+    # the winning tap in a small integer array (far less memory traffic than int64 indices):
+    # the first tap equal to the max, found by writing taps last-to-first
+    which = xp.zeros(best.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
+    if floating and bool(xp.isnan(best).any()):
+        # torch takes the last NaN of a window: replay its comparisons exactly
+        best = views[0].copy()
+        for t, v in enumerate(views[1:], 1):
+            upd = (v > best) | (v != v)
+            xp.copyto(best, v, where=upd)
+            xp.copyto(which, t, where=upd)
+    else:
+        for t in range(len(views) - 1, -1, -1):  # down to tap 0, so ties go to the first tap
+            xp.copyto(which, t, where=views[t] == best)
     idx = xp.asarray(flat)[which, xp.arange(osp[0])[:, None], xp.arange(osp[1])[None, :]] \
         if len(taps) > 1 else xp.broadcast_to(xp.asarray(flat[0]), best.shape).copy()
     if pad[0] or pad[1]:
