@@ -3,6 +3,8 @@
 Everything here is bookkeeping (autograd state, version counter, views); the
 ops are defined in ``ember/ops`` and bound as methods by ``ember/ops/__init__``.
 """
+import weakref
+
 import numpy as np
 
 from . import _dtype
@@ -251,15 +253,13 @@ class Tensor:
             return
         extra = self._get_extra()
         extra.retains_grad = True
-        ref = __import__("weakref").ref(self)
+        ref = weakref.ref(self)
 
         def retain(grad):
             t = ref()
             if t is not None:
-                if t._grad is None:
-                    t._grad = grad.detach() if not STATE.grad_enabled else grad
-                    if t._grad is grad:
-                        t._grad = grad.clone() if not STATE.grad_enabled else grad
+                if t._grad is None:  # keeps the graph only under create_graph, as torch does
+                    t._grad = grad if STATE.grad_enabled else grad.detach()
                 else:
                     t._grad = t._grad + grad
             return grad

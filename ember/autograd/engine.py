@@ -18,10 +18,6 @@ FREED_MESSAGE = (
     "or if you need to access saved tensors after calling backward.")
 
 
-def _type_name(t):
-    return f"torch.{t.dtype._short}Tensor" if t.is_cpu else f"torch.cuda.{t.dtype._short}Tensor"
-
-
 def check_saved_versions(node):
     """Raise torch's error if a tensor the node saved was modified in place since it was saved."""
     versions = node.saved_versions
@@ -47,7 +43,7 @@ def _raise_modified(t, expected):
     where = f", which is output {t._output_nr} of {producer}," if producer else ""
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{_type_name(t)} [{', '.join(str(s) for s in t.shape)}]]{where} is at version "
+        f"operation: [{t.type()} [{', '.join(str(s) for s in t.shape)}]]{where} is at version "
         f"{current}; expected version {expected} instead. Hint: enable anomaly detection to find the "
         "operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
         "check_nan=False).")

@@ -88,11 +88,6 @@ def ensure_tensor(x, like=None):
     return tensor(x, device=None if like is None else like.device)
 
 
-def check_floating(t, op):
-    if t._data.dtype.kind not in "fc" and t._data.dtype != _dtype.bfloat16.np:
-        raise RuntimeError(f'"{op}" not implemented for \'{_dtype._from_np[t._data.dtype]._short}\'')
-
-
 def dtype_name(np_dtype):
     return _dtype._from_np[np_dtype]._short
 

@@ -448,14 +448,14 @@ def _fill_inplace(self, values_fn):
 
 def _record_fill(self):
     from ._dispatch import _link
-    node = _FillNode()
+    node = FillBackward0()
     _link(node, (self,), (self,))
 
 
 from ..autograd.graph import Node as _Node  # noqa: E402
 
 
-class _FillNode(_Node):
+class FillBackward0(_Node):
     """The gradient of anything overwritten by a fill is zero."""
     __slots__ = ()
 
@@ -463,7 +463,6 @@ class _FillNode(_Node):
         return (g * 0,)
 
 
-_FillNode.__name__ = "FillBackward0"
 
 
 def fill_(self, value):

@@ -12,7 +12,7 @@ from .. import _dtype
 from ..autograd.graph import Node, STATE
 from .._tensor import Tensor, wrap
 from ._dispatch import apply
-from ._util import sum_to, broadcast_shapes, const, check_floating, dtype_name
+from ._util import sum_to, broadcast_shapes, const, dtype_name
 
 _bf16 = _dtype.bfloat16.np
 

@@ -578,8 +578,7 @@ class Module:
                     else:
                         param.copy_(input_param)
             except Exception as ex:
-                action = "swapping" if False else "copying"
-                error_msgs.append(f'While {action} the parameter named "{key}", whose dimensions in the model are '
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
                                   f"{param.size()} and whose dimensions in the checkpoint are "
                                   f"{input_param.size()}, an exception occurred : {ex.args}.")
         if strict:
