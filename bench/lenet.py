@@ -20,14 +20,15 @@ def lenet(m):
                          nn.Linear(84, 10))
 
 
-def make(m, batch, train):
+def make(m, batch, train, device="cpu"):
     rng = np.random.default_rng(0)
     model = lenet(m)
     with m.no_grad():
         for p in model.parameters():
             p.copy_(m.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32) * 0.1))
-    x = m.tensor(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))
-    y = m.tensor(rng.integers(0, 10, batch))
+    model.to(device)
+    x = m.tensor(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32), device=device)
+    y = m.tensor(rng.integers(0, 10, batch), device=device)
     if not train:
         model.eval()
 

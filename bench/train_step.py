@@ -14,7 +14,7 @@ import ember  # noqa: E402
 from common import compare, print_table  # noqa: E402
 
 
-def mlp_step(m, sizes, batch, seed=0):
+def mlp_step(m, sizes, batch, seed=0, device="cpu"):
     rng = np.random.default_rng(seed)
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -25,10 +25,11 @@ def mlp_step(m, sizes, batch, seed=0):
     with m.no_grad():
         for p in model.parameters():
             p.copy_(m.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32) * 0.05))
+    model.to(device)
     opt = m.optim.Adam(model.parameters(), lr=1e-3)
     crit = m.nn.CrossEntropyLoss()
-    x = m.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
-    y = m.tensor(rng.integers(0, sizes[-1], batch))
+    x = m.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32), device=device)
+    y = m.tensor(rng.integers(0, sizes[-1], batch), device=device)
 
     def step():
         out = model(x)

@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
                      complex64, complex128, half, float, double, short, int, long, cfloat, cdouble,
                      get_default_dtype, set_default_dtype, promote_types, can_cast)
-from ._device import device
+from ._device import device, set_default_device, get_default_device
 from ._tensor import Tensor, Size, is_tensor
 from ._tensor_str import set_printoptions, get_printoptions
 from . import ops as _ops  # binds the Tensor methods

@@ -67,14 +67,29 @@ class device:
         return (device, (self.type, self.index))
 
     def __enter__(self):
+        # as torch: inside ``with device(...)``, factory functions default to this device
+        _default_stack.append(_default[0])
+        set_default_device(self)
         return self
 
     def __exit__(self, *exc):
+        _default[0] = _default_stack.pop()
         return False
 
 
 CPU = device("cpu")
 _cuda_devices = {}
+_default = [CPU]        # where factory functions put tensors when no device is given
+_default_stack = []     # outer defaults saved by ``with device(...)``
+
+
+def set_default_device(d):
+    """torch.set_default_device: the device factory functions use when none is given."""
+    _default[0] = CPU if d is None else to_device(d)
+
+
+def get_default_device():
+    return _default[0]
 
 
 def to_device(d):
@@ -102,6 +117,39 @@ def device_of(array):
     if d is None:
         d = _cuda_devices[idx] = device("cuda", idx)
     return d
+
+
+def host(array):
+    """The array as a NumPy array in host memory (no copy when it already is one)."""
+    if array.__class__ is np.ndarray:
+        return array
+    return array.get() if hasattr(array, "get") else np.asarray(array)  # CuPy array, or a NumPy scalar
+
+
+def on_host(fn, *arrays):
+    """fn, a NumPy-only routine (CuPy lacks it), applied to host copies of arrays; the result (an
+    array or a tuple of arrays) comes back to the first array's device. NumPy arrays go straight in."""
+    if arrays[0].__class__ is np.ndarray:
+        return fn(*arrays)
+    dev = device_of(arrays[0])
+    out = fn(*[host(a) for a in arrays])
+    return tuple(move(o, dev) for o in out) if isinstance(out, tuple) else move(out, dev)
+
+
+def strided_view(array, shape, strides, writeable=False):
+    """as_strided for either backend (CuPy's views are always writeable)."""
+    if array.__class__ is np.ndarray:
+        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=writeable)
+    return _cupy.lib.stride_tricks.as_strided(array, shape, strides)
+
+
+def writeable(array):
+    """Whether in-place writes may go into this array. NumPy marks broadcast views and constants
+    read-only; CuPy has no such flag, so there an array whose elements share memory (a stride of 0
+    over a dimension longer than 1, as expand() makes) counts as not writeable."""
+    if array.__class__ is np.ndarray:
+        return array.flags.writeable
+    return not any(st == 0 and n > 1 for n, st in zip(array.shape, array.strides))
 
 
 def xp_of(array):

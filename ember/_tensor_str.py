@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ._device import host as _host
 from . import _dtype
 
 inf = math.inf
@@ -86,8 +87,6 @@ def printoptions(**kwargs):
 
 
 # -- helpers on host arrays ----------------------------------------------------
-def _host(arr):
-    return arr if arr.__class__ is np.ndarray else arr.get()
 
 
 def _is_float(np_dtype):

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ._device import host as _host
 from . import _dtype
 from .return_types import _make
 from . import return_types as _rt
@@ -75,8 +76,6 @@ def _check_square(A, name):
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {m} by {n} matrices")
 
 
-def _host(a):
-    return np.asarray(a) if isinstance(a, (np.ndarray, np.generic)) else a.get()
 
 
 def _batch_prefix(a, i):
@@ -289,6 +288,9 @@ class LinalgSolveExBackward0(Node):
             a = a.swapaxes(-1, -2)
             bm = bm.swapaxes(-1, -2)
         info = np.zeros(a.shape[:-2], np.int32)
+        if xp is not np:  # CuPy's batched solve does not broadcast batch dimensions
+            batch = broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+            a, bm = xp.broadcast_to(a, batch + a.shape[-2:]), xp.broadcast_to(bm, batch + bm.shape[-2:])
         try:
             x = xp.linalg.solve(a, bm)
             bad = xp is not np and not bool(xp.isfinite(x).all())

@@ -26,6 +26,20 @@ def _reset_state():
     ember.autograd.STATE.grad_enabled = True
 
 
+# EMBER_TEST_DEVICE=cuda sweeps the whole suite with CUDA as the default device, so every op's CuPy
+# branch runs against the same CPU-side oracles (run on a GPU machine; see bench/gpu_check.py).
+# .numpy() and np.asarray then copy to the host; tests about devices themselves are expected to
+# differ in that mode, so its report is read against a CPU run of the same suite.
+if os.environ.get("EMBER_TEST_DEVICE"):
+    ember.set_default_device(os.environ["EMBER_TEST_DEVICE"])
+    _host_numpy = ember.Tensor.numpy
+
+    def _numpy_via_host(self, *, force=False):
+        return _host_numpy(self if self._data.__class__ is np.ndarray else self.cpu(), force=force)
+
+    ember.Tensor.numpy = _numpy_via_host
+
+
 def pytest_collection_modifyitems(config, items):
     if not ember.cuda.is_available():
         skip = pytest.mark.skip(reason="needs a CUDA GPU and CuPy")

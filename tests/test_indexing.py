@@ -23,6 +23,9 @@ class T:
     def make(self, mod):
         return mod.tensor(self.data, dtype=getattr(mod, self.dtype))
 
+    def __repr__(self):  # stable test ids (parallel runners compare them across processes)
+        return f"T({self.data!r}, {self.dtype})"
+
 
 def conv(idx, mod):
     if isinstance(idx, T):

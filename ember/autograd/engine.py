@@ -8,6 +8,7 @@ import heapq
 import re
 import sys
 
+from .._device import writeable
 from .graph import STATE, Node
 
 
@@ -227,7 +228,7 @@ def _deliver_leaf(t, g, capture, accumulate, create_graph, user_grads):
         t._grad = t._grad + g
     else:
         old = t._grad
-        if old._data.flags.writeable and old._data.base is None:
+        if writeable(old._data) and old._data.base is None:
             old._data += g._data
             if old._vc is not None:
                 old._vc.value += 1

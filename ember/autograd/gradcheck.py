@@ -1,6 +1,8 @@
 """gradcheck / gradgradcheck: analytical gradients against central finite differences."""
 import numpy as np
 
+from .._device import host
+
 
 class GradcheckError(RuntimeError):
     pass
@@ -28,9 +30,9 @@ def _numerical_jacobian(func, inputs, idx, out_index, eps):
     for j in range(flat.size):
         orig = flat[j].copy()
         flat[j] = orig + eps
-        plus = np.array(_flat_outputs(func(*inputs))[out_index]._data, dtype=np.float64).reshape(-1)
+        plus = np.array(host(_flat_outputs(func(*inputs))[out_index]._data), dtype=np.float64).reshape(-1)
         flat[j] = orig - eps
-        minus = np.array(_flat_outputs(func(*inputs))[out_index]._data, dtype=np.float64).reshape(-1)
+        minus = np.array(host(_flat_outputs(func(*inputs))[out_index]._data), dtype=np.float64).reshape(-1)
         flat[j] = orig
         cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
@@ -47,7 +49,7 @@ def _analytical_jacobian(out, inputs, idx_list):
         grads = grad(out, [inputs[i] for i in idx_list], g, retain_graph=True, allow_unused=True)
         for j, gi in enumerate(grads):
             if gi is not None:
-                jacs[j][k] = np.asarray(gi._data, dtype=np.float64).reshape(-1)
+                jacs[j][k] = np.asarray(host(gi._data), dtype=np.float64).reshape(-1)
     return jacs
 
 

@@ -43,6 +43,7 @@ class Node:
     SAVES_SHAPES = False  # binary ops: keep the two input shapes as sa, sb
     VIEW = False
     DIFFERENTIABLE = True
+    CROSS_DEVICE = False  # copy_ alone takes operands on different devices
     NON_DIFF_OUTPUTS = ()
 
     # No __init__: most nodes only run a forward (no grad needed) and are dropped; the graph

@@ -6,17 +6,12 @@ gradients of gradients work. Fused losses compute log-softmax once and keep it f
 import numpy as np
 
 from .. import _dtype
+from .._device import xp_of, host
 from ..autograd.graph import Node, STATE
 from .._tensor import wrap
 from ..ops._dispatch import apply
 from ..ops._util import sum_to
 
-
-def xp_of(a):
-    if a.__class__ is np.ndarray:
-        return np
-    from .._device import xp_of as _x
-    return _x(a)
 
 
 def _reduce_raw(loss, reduction):
@@ -304,7 +299,8 @@ class _CrossEntropyBase(Node):
         if self.reduction == "none":
             gs = (g.reshape((1,)) if self.unbatched else g).unsqueeze(1)
         elif self.reduction == "mean":
-            gs = g / self.den if self.den else g * 0  # all ignored: nan loss, zero gradient (torch)
+            den = float(self.den)  # a NumPy scalar, or a 0-d CuPy array
+            gs = g / den if den else g * 0  # all ignored: nan loss, zero gradient (torch)
         else:
             gs = g
         if STATE.grad_enabled:  # create_graph: keep the softmax differentiable
@@ -405,8 +401,9 @@ def _pad_scatter(g, idxs, sizes):
     k = len(idxs)
     for j, (idx, n) in enumerate(zip(idxs, sizes)):
         axis = g.ndim - k + j
-        order = np.argsort(np.asarray(idx), kind="stable")
-        si = np.asarray(idx)[order]
+        idx = host(idx)
+        order = np.argsort(idx, kind="stable")
+        si = idx[order]
         _, starts = np.unique(si, return_index=True)
         g = xp.add.reduceat(xp.take(g, xp.asarray(order), axis=axis), xp.asarray(starts), axis=axis)
     return g

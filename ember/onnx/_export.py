@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from .._device import host as _host
 from .._tensor import Tensor
 from . import _tracer
 from .errors import UnsupportedOperatorError, OnnxExporterError
@@ -26,9 +27,6 @@ INT64_MAX = np.iinfo(np.int64).max
 IN_EXPORT = [False]  # ember.onnx.is_in_onnx_export()
 
 
-def _host(a):
-    """A NumPy array for a backend array (CuPy arrays are copied to the host)."""
-    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else a
 
 
 class _Unmapped(Exception):
@@ -117,7 +115,7 @@ class Graph:
         alt = self.alt_shape(t)
         if alt is not None and tuple(alt) != tuple(a.shape):
             # a constant whose shape follows the dynamic axes (e.g. an RNN's zero initial state)
-            flat = a.reshape(-1)
+            flat = _host(a).reshape(-1)
             if flat.size == 0 or not (flat == flat[0]).all():
                 raise OnnxExporterError(
                     f"ember.onnx.export: a constant tensor of shape {tuple(a.shape)} changes shape with the dynamic "

@@ -7,7 +7,7 @@ in-place version checks, ONNX tracing, profiling) hooks in here, never per op.
 """
 from ..autograd.graph import STATE, _seq
 from .._tensor import Tensor, wrap, VersionCounter, _new
-from .._device import device_of
+from .._device import device_of, writeable
 from numpy import ndarray
 
 # Observers of every op: callables (node_cls, inputs, params, outputs). ONNX
@@ -30,7 +30,7 @@ def apply(cls, inputs, *params):
     if len(inputs) == 2:  # the common case, unrolled: this function is paid on every op
         x, y = inputs
         xa, ya = x._data, y._data
-        if xa.__class__ is not ndarray or ya.__class__ is not ndarray:
+        if (xa.__class__ is not ndarray or ya.__class__ is not ndarray) and not cls.CROSS_DEVICE:
             check_same_device(inputs)
         out = node.forward(xa, ya, *params)
         record = (x._requires_grad or y._requires_grad) and STATE.grad_enabled and cls.DIFFERENTIABLE
@@ -194,7 +194,7 @@ def commit_inplace(self, result):
             node.inputs = tuple(new_inputs)
             node.saved_versions = tuple(0 if t is snap else v for t, v in zip(new_inputs, node.saved_versions)) \
                 + node.saved_versions[len(new_inputs):]
-    if self._data.flags.writeable:
+    if writeable(self._data):
         self._data[...] = result._data
     else:
         raise RuntimeError("unsupported operation: the tensor's memory is read-only")

@@ -10,6 +10,8 @@ with torch to rounding in float32 and to ~1e-15 in float64.
 """
 import numpy as np
 
+from .._device import xp_of as _xp
+
 # Cody's coefficients: erf on [0, 0.46875]
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03,
       1.85777706184603153e-1)
@@ -30,11 +32,6 @@ _THRESH = 0.46875
 _XBIG = 27.3  # erfc(x) < the smallest subnormal double beyond this
 
 
-def _xp(a):
-    if a.__class__ is np.ndarray:
-        return np
-    from .._device import xp_of
-    return xp_of(a)
 
 
 def _as_f64(a):

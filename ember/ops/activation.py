@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._device import xp_of as _xp
 from ..autograd.graph import Node, STATE
 from .._tensor import Tensor, wrap
 from ._dispatch import apply
@@ -21,11 +22,6 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 _ONE_SIXTH_F = float(np.float32(1.0) / np.float32(6.0))
 
 
-def _xp(a):
-    if a.__class__ is np.ndarray:
-        return np
-    from .._device import xp_of
-    return xp_of(a)
 
 
 def _check_float(x, kernel):

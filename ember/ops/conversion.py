@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _dtype
-from .._device import device_of, move, to_device, device as _device_cls
+from .._device import device_of, move, to_device, xp_of, device as _device_cls
 from .._tensor import Tensor, wrap
 from ..autograd.graph import Node
 from ._dispatch import apply, check_inplace_allowed, bump_version, commit_inplace
@@ -142,13 +142,13 @@ def contiguous(self, memory_format=None):
 class CopyBackwards(Node):
     """self.copy_(src) seen as an op of (self, src): gradient flows only to src."""
     __slots__ = ("src_dtype", "src_device", "self_shape", "src_shape")
+    CROSS_DEVICE = True  # as torch: a cuda parameter copies from a cpu checkpoint
 
     def forward(self, a, b):
         self.src_dtype, self.src_device = b.dtype, device_of(b)
         self.self_shape, self.src_shape = a.shape, b.shape
         b = move(b, device_of(a))
-        xp = np if a.__class__ is np.ndarray else __import__("cupy")
-        out = xp.empty_like(a)
+        out = xp_of(a).empty_like(a)
         try:
             out[...] = b
         except ValueError:

@@ -5,7 +5,8 @@ import numbers
 import numpy as np
 
 from .. import _dtype
-from .._device import to_device, move, xp_for, CPU
+from .. import _device
+from .._device import to_device, move, xp_for, host, CPU
 from .._tensor import Tensor, wrap, Size
 from .. import random as _random
 
@@ -40,7 +41,7 @@ def _infer_dtype(data):
 
 def _to_nested(data):
     if isinstance(data, Tensor):
-        return data._data.tolist() if data._data.__class__ is np.ndarray else data._data.get().tolist()
+        return host(data._data).tolist()
     if isinstance(data, (list, tuple)):
         return [_to_nested(x) for x in data]
     return data
@@ -77,7 +78,7 @@ def array_from_data(data, dtype=None):
         d = dtype or _dtype.from_numpy_dtype(data.dtype)
         return np.array(data, dtype=d.np)
     if isinstance(data, Tensor):
-        arr = data._data if data._data.__class__ is np.ndarray else data._data.get()
+        arr = host(data._data)
         return np.array(arr, dtype=(dtype or data.dtype).np)
     if isinstance(data, np.generic):
         return np.array(data, dtype=(dtype or _dtype.from_numpy_dtype(data.dtype)).np)
@@ -99,8 +100,9 @@ def array_from_data(data, dtype=None):
 
 
 def _finish(arr, device, requires_grad):
-    if device is not None:
-        arr = move(arr, to_device(device))
+    dev = to_device(device) if device is not None else _device._default[0]
+    if dev is not CPU:
+        arr = move(arr, dev)
     t = wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -125,7 +127,7 @@ def as_tensor(data, dtype=None, device=None):
             t = t.to(to_device(device))
         return t
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) \
-            and (device is None or to_device(device).type == "cpu"):
+            and (to_device(device) if device is not None else _device._default[0]).type == "cpu":
         _dtype.from_numpy_dtype(data.dtype)
         return wrap(data)
     return tensor(data, dtype=dtype, device=device)
@@ -163,7 +165,7 @@ def _size(size):
 
 def _fill(size, value, dtype, device, requires_grad, kind):
     dt = _dtype.to_dtype(dtype) if dtype is not None else None
-    dev = to_device(device) if device is not None else CPU
+    dev = to_device(device) if device is not None else _device._default[0]
     xp = xp_for(dev)
     if dt is None:
         dt = _dtype.scalar_dtype(value) if kind == "full" else _dtype.get_default_dtype()
@@ -368,9 +370,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
            out=None):
     g = _random.rng(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean._data if isinstance(mean, Tensor) else mean
-        s = std._data if isinstance(std, Tensor) else std
-        if isinstance(std, Tensor) and (std._data < 0).any():
+        m = host(mean._data) if isinstance(mean, Tensor) else mean  # sampled on the host, as every draw
+        s = host(std._data) if isinstance(std, Tensor) else std
+        if isinstance(std, Tensor) and (s < 0).any():
             raise RuntimeError("normal expects all elements of std >= 0.0")
         ref = mean if isinstance(mean, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
@@ -386,14 +388,14 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def bernoulli(input, p=None, *, generator=None):
-    probs = input._data if p is None else np.full(input._data.shape, p)
+    probs = host(input._data) if p is None else np.full(input._data.shape, p)
     draw = _random.rng(generator).random(probs.shape) < probs
-    return wrap(draw.astype(input._data.dtype))
+    return wrap(move(draw.astype(input._data.dtype), input.device))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     g = _random.rng(generator)
-    probs = np.asarray(input._data, dtype=np.float64)
+    probs = np.asarray(host(input._data), dtype=np.float64)
     if (probs < 0).any():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = probs.reshape(-1, probs.shape[-1])
@@ -406,7 +408,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         out.append(g.choice(r.size, size=num_samples, replace=replacement, p=r / s))
     res = np.array(out, dtype=np.int64).reshape(probs.shape[:-1] + (num_samples,))
-    return wrap(res)
+    return wrap(move(res, input.device))
 
 
 def poisson(input, generator=None):

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._device import xp_of
+from .._device import xp_of, xp_of as _xp, writeable, host, move, device_of
 from .._tensor import Tensor, wrap
 from ..autograd.graph import Node, STATE
 from ._dispatch import apply, check_inplace_allowed, commit_inplace, bump_version
@@ -41,9 +41,6 @@ def _name(np_dtype):
     """torch's ScalarType name: Float, Long, ..."""
     return _dtype._from_np[np_dtype]._short
 
-
-def _xp(arr):
-    return np if arr.__class__ is np.ndarray else xp_of(arr)
 
 
 def _on(arr, like):
@@ -121,6 +118,19 @@ def _value_tensor(value, self, what):
 
 
 # -- accumulation --------------------------------------------------------------------------
+
+def _ufunc_at(ufunc, flat, pos, vals):
+    """ufunc.at(flat, pos, vals) in place; on the host where CuPy lacks that ufunc's ``at``."""
+    if flat.__class__ is np.ndarray:
+        ufunc.at(flat, pos, vals)
+        return
+    try:
+        getattr(xp_of(flat), ufunc.__name__).at(flat, pos, vals)
+    except NotImplementedError:
+        h = host(flat)
+        ufunc.at(h, host(pos), host(vals))
+        flat[...] = move(h, device_of(flat))
+
 
 def _add_at_flat(flat, pos, vals):
     """flat[pos] += vals with repeated positions summed (flat: contiguous 1-D, modified in place).
@@ -566,12 +576,9 @@ _VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in a
 
 
 def _write(dst, src):
-    try:
-        dst[...] = src
-    except ValueError:
-        if not dst.flags.writeable:
-            raise RuntimeError(_OVERLAP) from None
-        raise
+    if not writeable(dst):
+        raise RuntimeError(_OVERLAP)
+    dst[...] = src
 
 
 def setitem(self, index, value):
@@ -605,7 +612,7 @@ def setitem(self, index, value):
             _write(a if basic is None else a[basic], v._data)
         else:
             dst = a if basic is None else a[basic]
-            if not dst.flags.writeable:
+            if not writeable(dst):
                 raise RuntimeError(_OVERLAP)
             dst[adv] = v._data
         bump_version(self)
@@ -746,7 +753,7 @@ class NotImplemented_(Node):
         if reduce == "add":
             _add_at_flat(flat, pos, vals)
         else:
-            xp.multiply.at(flat, pos, vals)
+            _ufunc_at(np.multiply, flat, pos, vals)
         return out
 
     def backward(self, g):
@@ -813,12 +820,8 @@ class ScatterReduceBackward0(Node):
                     flat[pos] = info.min if reduce == "amax" else info.max
         if reduce in ("sum", "mean"):
             _add_at_flat(flat, pos, vals)
-        elif reduce == "prod":
-            xp.multiply.at(flat, pos, vals)
-        elif reduce == "amax":
-            xp.maximum.at(flat, pos, vals)
         else:
-            xp.minimum.at(flat, pos, vals)
+            _ufunc_at({"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce], flat, pos, vals)
         if reduce == "mean" and pos.size:
             counts = xp.bincount(pos, minlength=flat.size)
             touched = counts > 0

@@ -18,6 +18,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype
+from .._device import xp_of as _xp, on_host
 from ..autograd.graph import Node, STATE
 from .._tensor import Tensor, wrap
 from ._dispatch import apply, check_inplace_allowed, commit_inplace, bump_version
@@ -27,11 +28,6 @@ from .views import SqueezeBackward0, SliceBackward0
 _bf16 = _dtype.bfloat16.np
 
 
-def _xp(a):
-    if a.__class__ is np.ndarray:
-        return np
-    from .._device import xp_of
-    return xp_of(a)
 
 
 def _is_float_np(dt):
@@ -469,8 +465,7 @@ class LogitBackward0(Node):
         self.eps = eps
         a = _to_float_array(a)
         if eps is not None:
-            lo = np.asarray(eps, dtype=a.dtype)
-            a = a.clip(lo, np.asarray(1 - eps, dtype=a.dtype))
+            a = a.clip(a.dtype.type(eps), a.dtype.type(1 - eps))
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(a / (1 - a))
 
@@ -791,7 +786,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     keep = (flat >= lo) & (flat <= hi)
     v = flat[keep].astype(np.float64)
     dt = a.dtype
-    lo_t, hi_t = np.asarray(lo, dtype=dt).astype(np.float64), np.asarray(hi, dtype=dt).astype(np.float64)
+    lo_t, hi_t = float(dt.type(lo)), float(dt.type(hi))  # the bounds as a's dtype rounds them
     pos = ((v - lo_t) * bins / (hi_t - lo_t)).astype(np.int64)
     pos = xp.minimum(pos, bins - 1)
     counts = xp.bincount(pos, minlength=bins)[:bins]
@@ -1108,7 +1103,11 @@ def _pnorm_np(d, p, axis):
     if p == 0:
         return (ad != 0).sum(axis=axis).astype(ad.dtype)
     if p == math.inf:
-        return ad.max(axis=axis, initial=0) if ad.dtype.kind == "f" else ad.max(axis=axis)
+        if ad.dtype.kind != "f":
+            return ad.max(axis=axis)
+        if xp is np:
+            return ad.max(axis=axis, initial=0)
+        return ad.max(axis=axis) if ad.size else ad.sum(axis=axis)  # CuPy's max takes no initial
     if p == -math.inf:
         return ad.min(axis=axis) if (ad.shape[axis] if isinstance(axis, int) else ad.size) else ad.sum(axis=axis)
     if p == 1:
@@ -1265,8 +1264,7 @@ class LogcumsumexpBackward0(Node):
         self.dim = dim
         if a.ndim == 0:
             return a.copy()
-        xp = _xp(a)
-        return xp.logaddexp.accumulate(a, axis=dim)
+        return on_host(lambda x: np.logaddexp.accumulate(x, axis=dim), a)  # CuPy has no such accumulate
 
     def backward(self, g):
         # torch's logcumsumexp_backward: split the gradient by sign and work in log space

@@ -393,7 +393,7 @@ class PowBackward0(Node):
             return a * a
         if exponent == 0.5:
             return np.sqrt(a)
-        return np.power(a, np.asarray(exponent, dtype=a.dtype)) if a.dtype.kind == "f" else np.power(a, exponent)
+        return np.power(a, a.dtype.type(exponent)) if a.dtype.kind == "f" else np.power(a, exponent)
 
     def backward(self, g):
         (a,) = self.inputs
@@ -536,13 +536,10 @@ def _erfinv(a):
 
 
 def _sigmoid(a):
-    # numerically stable on both tails, in a's own dtype
-    out = np.empty_like(a)
-    pos = a >= 0
-    np.divide(1, 1 + np.exp(-a, where=pos, out=np.zeros_like(a)), where=pos, out=out)
-    ea = np.exp(a, where=~pos, out=np.zeros_like(a))
-    np.divide(ea, 1 + ea, where=~pos, out=out)
-    return out
+    # numerically stable on both tails, in a's own dtype: 1/(1+e^-a) for a >= 0, e^a/(1+e^a) below
+    e = np.exp(-np.abs(a))
+    d = 1 + e
+    return np.where(a >= 0, 1 / d, e / d)
 
 
 def _relu(a):
@@ -669,9 +666,9 @@ class ClampBackward1(Node):
     def forward(self, a, lo, hi):
         out = a
         if lo is not None:
-            out = np.maximum(out, np.asarray(lo, dtype=a.dtype))
+            out = np.maximum(out, a.dtype.type(lo))
         if hi is not None:
-            out = np.minimum(out, np.asarray(hi, dtype=a.dtype))
+            out = np.minimum(out, a.dtype.type(hi))
         if out is a:
             out = a.copy()
         if a.dtype.kind == "f":

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import return_types
-from .._device import xp_of
+from .._device import xp_of, on_host
 from ..autograd.graph import Node
 from .._tensor import Tensor, wrap
 from ._dispatch import apply
@@ -1074,9 +1074,9 @@ class CummaxBackward0(_Select):
 
     def select(self, w, dim):
         xp = xp_of(w)
-        acc = (xp.maximum if self.greater else xp.minimum).accumulate
+        acc = (np.maximum if self.greater else np.minimum).accumulate
         v = w.view(np.uint8) if w.dtype == np.bool_ else w
-        cm = acc(v, axis=dim)
+        cm = on_host(lambda x: acc(x, axis=dim), v)  # CuPy has no maximum/minimum.accumulate
         hit = v == cm
         if _is_float(w):
             hit |= xp.isnan(v)

@@ -10,17 +10,13 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._device import xp_of as _xp
 from ..autograd.graph import Node
 from .._tensor import Tensor, wrap, Size
 from ._dispatch import apply
 from ._util import wrap_dim, wrap_dims, shape_str, sum_to, broadcast_shapes
 
 
-def _xp(a):
-    if a.__class__ is np.ndarray:
-        return np
-    from .._device import xp_of
-    return xp_of(a)
 
 
 def _ints(args, name="dims"):

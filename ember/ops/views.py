@@ -7,7 +7,8 @@ in place, by replaying the view's chain of view ops on the gradient.
 import numpy as np
 
 from ..autograd.graph import Node
-from .._tensor import Tensor, Size
+from .._device import host, move, strided_view, xp_of
+from .._tensor import Tensor, Size, wrap
 from ._dispatch import apply, edge_of, _seq
 from ._util import wrap_dim, wrap_dims, shape_str
 
@@ -372,10 +373,8 @@ class SliceScatterBackward0(Node):
         if self.next_edges[0] is not None:
             mask = np.ones(g._data.shape, dtype=g._data.dtype) if g.is_cpu else None
             if mask is None:
-                from .._device import xp_of
                 mask = xp_of(g._data).ones(g._data.shape, dtype=g._data.dtype)
             mask[self.index] = 0
-            from .._tensor import wrap
             ga = g * wrap(mask)
         if self.next_edges[1] is not None:
             from ._util import sum_to
@@ -552,19 +551,17 @@ class AsStridedBackward0(Node):
     def forward(self, a, size, stride, offset):
         self.in_shape = a.shape
         self.size, self.stride, self.offset = size, stride, offset
-        flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
+        flat = a.reshape(-1) if a.flags.c_contiguous else xp_of(a).ascontiguousarray(a).reshape(-1)
         item = a.itemsize
-        return np.lib.stride_tricks.as_strided(flat[offset:], size, tuple(s * item for s in stride))
+        return strided_view(flat[offset:], size, tuple(s * item for s in stride), writeable=True)
 
     def backward(self, g):
-        from .creation import zeros
-        import numpy as _np
-        flat = _np.zeros(int(np.prod(self.in_shape)), dtype=g._data.dtype)
-        idx = np.lib.stride_tricks.as_strided(np.arange(flat.size)[self.offset:], self.size,
-                                              tuple(s * 8 for s in self.stride))
-        np.add.at(flat, idx.reshape(-1), g.detach().numpy().reshape(-1))
-        from .creation import from_numpy
-        return (from_numpy(flat.reshape(self.in_shape)),)
+        # scatter-add g back through the same strides (positions may repeat), on the host
+        flat = np.zeros(int(np.prod(self.in_shape)), dtype=g._data.dtype)
+        positions = np.arange(flat.size)
+        idx = strided_view(positions[self.offset:], self.size, tuple(s * positions.itemsize for s in self.stride))
+        np.add.at(flat, idx.reshape(-1), host(g.detach()._data).reshape(-1))
+        return (wrap(move(flat.reshape(self.in_shape), g.device)),)
 
 
 def as_strided(self, size, stride, storage_offset=0):
@@ -654,7 +651,6 @@ def rebase_view(view, op_node, result):
 
 
 def _shallow(base):
-    from .._tensor import wrap
     t = wrap(base._data)
     t._requires_grad, t._grad_fn, t._output_nr = base._requires_grad, base._grad_fn, 0
     return t

@@ -73,7 +73,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         from ...ops._dispatch import bump_version
         for g in grads:
             a = g._data
-            a *= np.asarray(clip_coef_clamped, dtype=a.dtype)
+            a *= a.dtype.type(clip_coef_clamped)
             bump_version(g)
     out = total_arr
     if grads[0]._data.__class__ is not np.ndarray:
