@@ -22,9 +22,9 @@ def _flat_outputs(out):
 def _numerical_jacobian(func, inputs, idx, out_index, eps):
     """d out[out_index] / d inputs[idx], one column per input element, by central differences."""
     x = inputs[idx]
-    flat = x._data.reshape(-1)
-    if not np.shares_memory(flat, x._data):
+    if not x._data.flags.c_contiguous:  # the flat view below must write through to x
         raise GradcheckError("gradcheck needs contiguous inputs")
+    flat = x._data.reshape(-1)
     cols = []
     # grad mode stays on: gradgradcheck's function itself calls autograd.grad
     for j in range(flat.size):

@@ -120,16 +120,18 @@ def _value_tensor(value, self, what):
 # -- accumulation --------------------------------------------------------------------------
 
 def _ufunc_at(ufunc, flat, pos, vals):
-    """ufunc.at(flat, pos, vals) in place; on the host where CuPy lacks that ufunc's ``at``."""
+    """ufunc.at(flat, pos, vals) in place. On CUDA it runs on the host: CuPy lacks multiply.at, and its
+    maximum/minimum.at do not follow NumPy's NaN rules."""
     if flat.__class__ is np.ndarray:
         ufunc.at(flat, pos, vals)
         return
-    try:
-        getattr(xp_of(flat), ufunc.__name__).at(flat, pos, vals)
-    except NotImplementedError:
-        h = host(flat)
-        ufunc.at(h, host(pos), host(vals))
-        flat[...] = move(h, device_of(flat))
+    h = host(flat)
+    ufunc.at(h, host(pos), host(vals))
+    flat[...] = move(h, device_of(flat))
+
+
+# the dtypes cupyx.scatter_add accumulates natively
+_CUPY_SCATTER_ADD = {np.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16", "float32", "float64")}
 
 
 def _add_at_flat(flat, pos, vals):
@@ -149,8 +151,11 @@ def _add_at_flat(flat, pos, vals):
     if vals.dtype != flat.dtype:
         vals = vals.astype(flat.dtype)
     if xp is not np:
-        import cupyx
-        cupyx.scatter_add(flat, pos, vals)
+        if flat.dtype in _CUPY_SCATTER_ADD:
+            import cupyx
+            cupyx.scatter_add(flat, pos, vals)
+        else:
+            _ufunc_at(np.add, flat, pos, vals)
         return
     if flat.dtype == np.float16 or flat.dtype == _bf16:
         s = np.bincount(pos, weights=vals.astype(np.float64), minlength=flat.size)

@@ -671,12 +671,10 @@ class ClampBackward1(Node):
             out = np.minimum(out, a.dtype.type(hi))
         if out is a:
             out = a.copy()
-        if a.dtype.kind == "f":
-            m = np.ones(a.shape, dtype=bool)
-            if lo is not None:
-                m &= a >= lo
+        if a.dtype.kind == "f":  # the gradient passes where lo <= a <= hi (not at NaN)
+            m = a >= lo if lo is not None else None
             if hi is not None:
-                m &= a <= hi
+                m = a <= hi if m is None else m & (a <= hi)
             self.mask = m
         return out
 

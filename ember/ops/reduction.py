@@ -1073,17 +1073,18 @@ class CummaxBackward0(_Select):
     greater = True
 
     def select(self, w, dim):
-        xp = xp_of(w)
+        return on_host(lambda x: self._running_best_index(x, dim), w)  # CuPy has no maximum.accumulate
+
+    def _running_best_index(self, w, dim):
         acc = (np.maximum if self.greater else np.minimum).accumulate
         v = w.view(np.uint8) if w.dtype == np.bool_ else w
-        cm = on_host(lambda x: acc(x, axis=dim), v)  # CuPy has no maximum/minimum.accumulate
-        hit = v == cm
+        hit = v == acc(v, axis=dim)
         if _is_float(w):
-            hit |= xp.isnan(v)
+            hit |= np.isnan(v)
         shape = [1] * w.ndim
         shape[dim] = w.shape[dim]
-        ar = xp.arange(w.shape[dim], dtype=_int64).reshape(shape)
-        return xp.maximum.accumulate(xp.where(hit, ar, 0), axis=dim)
+        ar = np.arange(w.shape[dim], dtype=_int64).reshape(shape)
+        return np.maximum.accumulate(np.where(hit, ar, 0), axis=dim)
 
 
 class CumminBackward0(CummaxBackward0):

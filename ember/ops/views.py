@@ -57,7 +57,7 @@ class ViewBackward0(Node):
             return a.reshape(shape)
         try:
             return a.reshape(shape, copy=False) if a.__class__ is np.ndarray else _cupy_view(a, shape)
-        except ValueError:
+        except (ValueError, AttributeError):  # CuPy's shape setter raises AttributeError
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one dimension spans "
                 "across two contiguous subspaces). Use .reshape(...) instead.") from None
