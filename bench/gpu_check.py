@@ -16,7 +16,7 @@ import ember
 
 def check(name, gpu, cpu, rtol=1e-4, atol=1e-5):
     g = gpu.detach().cpu().numpy() if isinstance(gpu, ember.Tensor) else np.asarray(gpu)
-    c = cpu.detach().numpy() if isinstance(cpu, ember.Tensor) else np.asarray(cpu)
+    c = cpu.detach().cpu().numpy() if isinstance(cpu, ember.Tensor) else np.asarray(cpu)
     ok = g.shape == c.shape and np.allclose(g, c, rtol=rtol, atol=atol)
     print(f"{'ok  ' if ok else 'FAIL'} {name}")
     if not ok:

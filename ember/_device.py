@@ -84,21 +84,22 @@ _default_stack = []     # outer defaults saved by ``with device(...)``
 
 
 def set_default_device(d):
-    """torch.set_default_device: the device factory functions use when none is given."""
-    _default[0] = CPU if d is None else to_device(d)
+    """torch.set_default_device: the device factory functions use when none is given (None: the CPU).
+    A bare 'cuda' stays unresolved until a factory uses it, as in torch."""
+    _default[0] = CPU if d is None else device(d)
 
 
 def get_default_device():
-    return _default[0]
+    return to_device(_default[0])
 
 
 def to_device(d):
-    """Normalise a device argument (device, 'cuda:0', 0, None) to a device object."""
-    if d is None:
+    """Normalise a device argument (device, 'cuda:0', 0, None) to a device object; a bare 'cuda'
+    becomes the current CUDA device."""
+    if d is None or d is CPU:
         return CPU
-    if d.__class__ is device:
-        return d
-    d = device(d)
+    if d.__class__ is not device:
+        d = device(d)
     if d.type == "cuda" and d.index is None:
         d = device("cuda", current_cuda_index())
     return d

@@ -263,6 +263,55 @@ def test_cuda_round_trip_and_mixed_device_error():
 
 
 @needs_torch
+def test_default_device_api_matches_torch():
+    assert ember.get_default_device() == ember.device("cpu")
+    assert repr(ember.get_default_device()) == repr(torch.get_default_device())
+    with ember.device("meta") as d, torch.device("meta"):
+        assert d == ember.device("meta")
+        assert repr(ember.get_default_device()) == repr(torch.get_default_device())
+        with ember.device("cpu"), torch.device("cpu"):  # nested contexts restore their outer default
+            assert repr(ember.get_default_device()) == repr(torch.get_default_device())
+            assert ember.zeros(2).device == ember.device("cpu")
+        assert ember.get_default_device().type == torch.get_default_device().type == "meta"
+    assert ember.get_default_device() == ember.device("cpu")
+    try:
+        ember.set_default_device("meta")
+        torch.set_default_device("meta")
+        assert repr(ember.get_default_device()) == repr(torch.get_default_device())
+    finally:
+        ember.set_default_device(None)
+        torch.set_default_device(None)
+    assert repr(ember.get_default_device()) == repr(torch.get_default_device())
+    assert ember.tensor([1.0]).device == ember.device("cpu")
+
+
+@pytest.mark.cuda
+def test_default_device_cuda_reaches_factories_and_modules():
+    try:
+        ember.set_default_device("cuda")
+        for t in (ember.zeros(2), ember.tensor([1.0]), ember.randn(3), ember.arange(4), ember.full((2,), 1.5),
+                  ember.as_tensor(np.ones(2)), ember.nn.Linear(3, 2).weight):
+            assert t.is_cuda, t
+        assert ember.from_numpy(np.ones(2)).device.type == "cpu"  # from_numpy always shares host memory
+    finally:
+        ember.set_default_device(None)
+    with ember.device("cuda"):
+        assert ember.ones(1).is_cuda
+    assert not ember.ones(1).is_cuda
+
+
+@pytest.mark.cuda
+def test_cuda_model_loads_a_cpu_checkpoint():
+    cpu_model = ember.nn.Linear(3, 2)
+    gpu_model = ember.nn.Linear(3, 2).to("cuda")
+    gpu_model.load_state_dict(cpu_model.state_dict())  # copy_ crosses devices, as in torch
+    assert gpu_model.weight.is_cuda
+    np.testing.assert_array_equal(gpu_model.weight.detach().cpu().numpy(), cpu_model.weight.detach().numpy())
+    x = ember.tensor([1.0, 2.0], device=ember.device("cuda"))  # a bare 'cuda' device object
+    assert x.device == ember.device("cuda", 0)
+
+
+@needs_torch
 def test_numpy_interop_operators():
     e = ember.tensor([1.0, 2.0])
     assert isinstance(np.float32(2) * e, ember.Tensor)

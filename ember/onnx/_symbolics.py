@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .._device import host
 from .errors import UnsupportedOperatorError, OnnxExporterError
 
 INT64_MAX = np.iinfo(np.int64).max
@@ -302,7 +303,7 @@ def _where(g, rec):
 @register("MaskedFillBackward0")
 def _masked_fill(g, rec):
     mask, val = rec.params
-    return g.op("Where", [g.array_name(mask), _scalar(g, np.asarray(val).reshape(()), rec.inputs[0]), g.inp(0)])
+    return g.op("Where", [g.array_name(mask), _scalar(g, host(val).reshape(()), rec.inputs[0]), g.inp(0)])
 
 
 @register("MaskedFillBackward1")
@@ -1037,8 +1038,7 @@ def _recover_avg_pool(taps, sizes):
 @register("AvgPool2DBackward0", "AdaptiveAvgPool2DBackward0")
 def _avg_pool(g, rec):
     taps, nlead = rec.params
-    taps = [(np.asarray(i.get() if hasattr(i, "get") else i),
-             np.asarray(w.get() if hasattr(w, "get") else w)) for i, w in taps]
+    taps = [(host(i), host(w)) for i, w in taps]
     sizes = rec.inputs[0]._data.shape[nlead:]
     dt = _dt(rec.inputs[0])
     if len(taps) == 2:

@@ -100,7 +100,7 @@ def array_from_data(data, dtype=None):
 
 
 def _finish(arr, device, requires_grad):
-    dev = to_device(device) if device is not None else _device._default[0]
+    dev = to_device(device if device is not None else _device._default[0])
     if dev is not CPU:
         arr = move(arr, dev)
     t = wrap(arr)
@@ -127,7 +127,7 @@ def as_tensor(data, dtype=None, device=None):
             t = t.to(to_device(device))
         return t
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) \
-            and (to_device(device) if device is not None else _device._default[0]).type == "cpu":
+            and _device.device(device if device is not None else _device._default[0]).type == "cpu":
         _dtype.from_numpy_dtype(data.dtype)
         return wrap(data)
     return tensor(data, dtype=dtype, device=device)
@@ -165,7 +165,7 @@ def _size(size):
 
 def _fill(size, value, dtype, device, requires_grad, kind):
     dt = _dtype.to_dtype(dtype) if dtype is not None else None
-    dev = to_device(device) if device is not None else _device._default[0]
+    dev = to_device(device if device is not None else _device._default[0])
     xp = xp_for(dev)
     if dt is None:
         dt = _dtype.scalar_dtype(value) if kind == "full" else _dtype.get_default_dtype()

@@ -145,7 +145,8 @@ class GatherBackward0(Node):
 
 def _linear_index(idx, dim, shape, xp):
     """Flat positions in an array of `shape` addressed by idx along dim (other coords implicit)."""
-    grids = list(xp.indices(idx.shape, sparse=True))
+    nd = idx.ndim  # open grids, as np.indices(sparse=True), which CuPy lacks
+    grids = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) for i, n in enumerate(idx.shape)]
     grids[dim] = idx
     return xp.ravel_multi_index(tuple(xp.broadcast_to(gr, idx.shape) for gr in grids), shape)
 
