@@ -4,17 +4,21 @@ Each view op's backward maps the view's gradient back to the input's shape.
 ``rebase_view`` gives the base a CopySlices history when a view is modified
 in place, by replaying the view's chain of view ops on the gradient.
 """
+from math import prod
+
 import numpy as np
 
 from ..autograd.graph import Node
 from .._device import host, move, strided_view, xp_of
 from .._tensor import Tensor, Size, wrap
-from ._dispatch import apply, edge_of, _seq
+from ._dispatch import apply, apply_view, edge_of, _seq
 from ._util import wrap_dim, wrap_dims, shape_str
 
 
 def _infer_shape(shape, numel):
     """Resolve one -1 and check the element count, with torch's messages."""
+    if prod(shape) == numel and (not shape or min(shape) >= 0):  # the common case: nothing to infer
+        return shape
     n = 1
     infer = None
     for i, s in enumerate(shape):
@@ -35,6 +39,13 @@ def _infer_shape(shape, numel):
     return shape[:infer] + (numel // n,) + shape[infer + 1:]
 
 
+def _all_ints(shape):
+    for s in shape:
+        if s.__class__ is not int:
+            return False
+    return True
+
+
 def _shape_arg(shape):
     """view(2, 3), view((2, 3)) and view(torch.Size) all mean the tuple (2, 3)."""
     if len(shape) == 1 and shape[0].__class__ is not int:
@@ -53,6 +64,10 @@ class ViewBackward0(Node):
 
     def forward(self, a, shape):
         self.in_shape = a.shape
+        return self.compute(a, shape)
+
+    @staticmethod
+    def compute(a, shape):
         if a.flags.c_contiguous:  # reshaping a C-contiguous array never copies (and is 3x cheaper)
             return a.reshape(shape)
         try:
@@ -84,20 +99,45 @@ class UnsafeViewBackward0(Node):
         return (g.reshape(self.in_shape),)
 
 
+_RESOLVED_SHAPES = {}  # (shape arguments, numel) -> resolved shape, for int-only arguments
+
+
+def _resolve_shape(args, numel):
+    """view/reshape's arguments -- (2, 3), ((2, 3),) or (Size,) -- as a tuple of ints with one -1
+    resolved, checked against numel. Programs repeat the same few shapes, so results are memoised."""
+    key = (args, numel)
+    try:
+        return _RESOLVED_SHAPES[key]
+    except (KeyError, TypeError):  # new, or unhashable arguments
+        pass
+    shape = _infer_shape(_shape_arg(args), numel)
+    if _all_ints(args) or len(args) == 1 and args[0].__class__ in (tuple, Size) and _all_ints(args[0]):
+        if len(_RESOLVED_SHAPES) > 4096:
+            _RESOLVED_SHAPES.clear()
+        _RESOLVED_SHAPES[key] = shape
+    return shape
+
+
 def view(self, *shape):
-    if len(shape) == 1 and isinstance(shape[0], (str, np.dtype, type)) or \
-            (len(shape) == 1 and shape[0].__class__.__name__ == "dtype"):
+    if len(shape) == 1 and shape[0].__class__ is not int and (
+            isinstance(shape[0], (str, np.dtype, type)) or shape[0].__class__.__name__ == "dtype"):
         from .conversion import view_as_dtype
         return view_as_dtype(self, shape[0])
-    shape = _infer_shape(_shape_arg(shape), self._data.size)
-    return apply(ViewBackward0, (self,), shape)
+    try:  # _resolve_shape's memo, looked up inline: view is among the most frequent calls
+        shape = _RESOLVED_SHAPES[(shape, self._data.size)]
+    except (KeyError, TypeError):
+        shape = _resolve_shape(shape, self._data.size)
+    return apply_view(ViewBackward0, self, shape)
 
 
 def reshape(self, *shape):
-    shape = _infer_shape(_shape_arg(shape), self._data.size)
+    try:
+        shape = _RESOLVED_SHAPES[(shape, self._data.size)]
+    except (KeyError, TypeError):
+        shape = _resolve_shape(shape, self._data.size)
     a = self._data
     if a.flags.c_contiguous or _viewable(a, shape):
-        return apply(ViewBackward0, (self,), shape)
+        return apply_view(ViewBackward0, self, shape)
     return apply(UnsafeViewBackward0, (self,), shape)
 
 
@@ -161,6 +201,10 @@ class PermuteBackward0(Node):
 
     def forward(self, a, perm):
         self.perm = perm
+        return self.compute(a, perm)
+
+    @staticmethod
+    def compute(a, perm):
         return a.transpose(perm)
 
     def backward(self, g):
@@ -173,6 +217,10 @@ class TransposeBackward0(Node):
 
     def forward(self, a, d0, d1):
         self.d0, self.d1 = d0, d1
+        return self.compute(a, d0, d1)
+
+    @staticmethod
+    def compute(a, d0, d1):
         return a.swapaxes(d0, d1)
 
     def backward(self, g):
@@ -183,6 +231,10 @@ class TBackward0(Node):
     VIEW = True
 
     def forward(self, a):
+        return self.compute(a)
+
+    @staticmethod
+    def compute(a):
         return a.T
 
     def backward(self, g):
@@ -196,19 +248,19 @@ def permute(self, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
                            f"len(dims) = {len(dims)}")
-    return apply(PermuteBackward0, (self,), wrap_dims(dims, nd))
+    return apply_view(PermuteBackward0, self, wrap_dims(dims, nd))
 
 
 def transpose(self, dim0, dim1):
     nd = self._data.ndim
-    return apply(TransposeBackward0, (self,), wrap_dim(dim0, nd), wrap_dim(dim1, nd))
+    return apply_view(TransposeBackward0, self, wrap_dim(dim0, nd), wrap_dim(dim1, nd))
 
 
 def t(self):
     nd = self._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    return apply(TBackward0, (self,))
+    return apply_view(TBackward0, self)
 
 
 def movedim(self, source, destination):
@@ -326,6 +378,10 @@ class UnsqueezeBackward0(Node):
 
     def forward(self, a, dim):
         self.dim = dim
+        return self.compute(a, dim)
+
+    @staticmethod
+    def compute(a, dim):
         # inserting a unit dim never copies; reshape also gives it torch's stride (expand_dims is 20x slower)
         return a.reshape(a.shape[:dim] + (1,) + a.shape[dim:])
 
@@ -334,7 +390,8 @@ class UnsqueezeBackward0(Node):
 
 
 def unsqueeze(self, dim):
-    return apply(UnsqueezeBackward0, (self,), wrap_dim(dim, self._data.ndim + 1))
+    n = self._data.ndim + 1
+    return apply_view(UnsqueezeBackward0, self, dim if 0 <= dim < n else wrap_dim(dim, n))
 
 
 class SliceBackward0(Node):
