@@ -17,7 +17,7 @@ from ._device import xp_of
 from ._tensor import Tensor, wrap
 from .autograd.graph import Node
 from .ops._dispatch import apply
-from .ops._util import wrap_dim, sum_to, broadcast_shapes
+from .ops._util import wrap_dim, sum_to, broadcast_shapes, with_out
 from .ops import reduction as _red
 from .ops.linalg import matmul, multi_dot, dot as _dot  # noqa: F401 (re-exported)
 from .ops.shape import linalg_cross as cross  # noqa: F401 (re-exported)
@@ -1115,6 +1115,12 @@ def _legacy_cholesky(input, upper=False, *, out=None):
 def _pinverse(input, rcond=1e-15):
     return pinv(input, rtol=rcond)
 
+
+# torch's out= for the functions here that compute their result only (see ops/_util.with_out)
+for _name in """cholesky cholesky_ex cross det eig eigh eigvals eigvalsh inv inv_ex matrix_norm matrix_power
+        matrix_rank multi_dot norm pinv qr slogdet solve solve_ex solve_triangular svd svdvals vecdot vector_norm
+        _legacy_svd _legacy_qr _legacy_cholesky""".split():
+    globals()[_name] = with_out(globals()[_name])
 
 LEGACY = {"det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inv, "pinverse": _pinverse,
           "matrix_power": matrix_power, "matrix_exp": matrix_exp, "cholesky": _legacy_cholesky,

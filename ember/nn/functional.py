@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, wrap
 from ..ops._dispatch import apply, check_inplace_allowed, commit_inplace
-from ..ops._util import wrap_dim, broadcast_shapes
+from ..ops._util import wrap_dim, broadcast_shapes, write_out
 from ..ops import pointwise as _pw
 from ..ops.activation import (gelu, silu, mish, elu, selu, celu, leaky_relu, hardtanh, relu6, hardswish,  # noqa
                               hardsigmoid, softplus, softsign, tanhshrink, logsigmoid, prelu, glu, hardshrink,
@@ -363,7 +363,7 @@ def _norm(x, p, dim, keepdim):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     denom = _norm(input, p, dim, True).clamp_min(eps).expand_as(input)
-    return input / denom
+    return write_out(input / denom, out)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

@@ -127,23 +127,38 @@ def _alias(view, base, cls, params):
 
 def _link(node, inputs, outputs):
     node.init_graph_fields()
-    node.next_edges = tuple([None if not t._requires_grad else
-                             (t, 0) if t._grad_fn is None else (t._grad_fn, t._output_nr) for t in inputs])
+    if len(inputs) == 2:  # binary ops dominate: build the two edges without a comprehension
+        x, y = inputs
+        node.next_edges = (
+            None if not x._requires_grad else (x, 0) if x._grad_fn is None else (x._grad_fn, x._output_nr),
+            None if not y._requires_grad else (y, 0) if y._grad_fn is None else (y._grad_fn, y._output_nr))
+        if node.SAVES_SHAPES:
+            node.sa, node.sb = x._data.shape, y._data.shape
+        if node.SAVES_INPUTS:
+            node.inputs = inputs
+            node.saved_versions = (x._vc.value if x._vc is not None else 0, y._vc.value if y._vc is not None else 0)
+    else:
+        node.next_edges = tuple([None if not t._requires_grad else
+                                 (t, 0) if t._grad_fn is None else (t._grad_fn, t._output_nr) for t in inputs])
+        if node.SAVES_INPUTS:
+            node.inputs = inputs
+            node.saved_versions = tuple([t._vc.value if t._vc is not None else 0 for t in inputs])
     node.seq = next(_seq)
     node.n_out = len(outputs)
-    if node.SAVES_SHAPES:
-        node.sa, node.sb = inputs[0]._data.shape, inputs[1]._data.shape
-    if node.SAVES_INPUTS:
-        node.inputs = inputs
-        node.saved_versions = tuple([t._vc.value if t._vc is not None else 0 for t in inputs])
     non_diff = node.NON_DIFF_OUTPUTS
-    i = 0
-    for o in outputs:
-        if i not in non_diff:
-            o._requires_grad = True
-            o._grad_fn = node
-            o._output_nr = i
-        i += 1
+    if not non_diff and len(outputs) == 1:
+        o = outputs[0]
+        o._requires_grad = True
+        o._grad_fn = node
+        o._output_nr = 0
+    else:
+        i = 0
+        for o in outputs:
+            if i not in non_diff:
+                o._requires_grad = True
+                o._grad_fn = node
+                o._output_nr = i
+            i += 1
     if node.SAVES_OUTPUT:
         node.out = outputs[0] if len(outputs) == 1 else outputs
         out0 = outputs[0]

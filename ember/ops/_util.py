@@ -1,7 +1,10 @@
 """Shared helpers for op definitions: dims, broadcasting, scalars, dtype checks."""
 import numpy as np
 
+import functools
+
 from .. import _dtype
+from ..autograd.graph import STATE
 from .._tensor import Tensor, wrap
 
 
@@ -94,3 +97,52 @@ def dtype_name(np_dtype):
 
 def shape_str(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+# -- out= -------------------------------------------------------------------------------------------
+
+def write_out(result, out, name=None):
+    """torch's out=: result written into out (resized with torch's warning, cast where torch casts);
+    name, the op's, prefixes the autograd error as torch's does."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if STATE.grad_enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(("" if name is None else f"{name}(): ") + "functions with out=... arguments don't "
+                           "support automatic differentiation, but one of the arguments requires grad.")
+    if out._data.shape != result._data.shape:
+        if out._data.size:
+            import warnings
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._data.shape)}, which does not match the required output shape "
+                          f"{list(result._data.shape)}. This behavior is deprecated, and in a future PyTorch "
+                          f"release outputs will not be resized unless they have zero elements. You can "
+                          f"explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                          f"t.resize_(0).")
+        out._data = result._data.astype(out._data.dtype)
+    else:
+        rd, od = _dtype._from_np[result._data.dtype], _dtype._from_np[out._data.dtype]
+        if not _dtype.can_cast(rd, od):
+            raise RuntimeError(f"result type {rd._short} can't be cast to the desired output type {od._short}")
+        out._data[...] = result._data
+    from ._dispatch import bump_version
+    bump_version(out)
+    return out
+
+
+def with_out(fn):
+    """fn (which computes its result only) with torch's out= added: out is a tensor, or a tuple of
+    tensors for ops that return several (max(dim), sort, ...), and the op returns out."""
+    @functools.wraps(fn)
+    def op(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        if isinstance(result, tuple):
+            if not isinstance(out, (tuple, list)) or len(out) != len(result):
+                raise TypeError(f"{fn.__name__}(): argument 'out' must be tuple of {len(result)} Tensors")
+            written = [write_out(r, o, fn.__name__) for r, o in zip(result, out)]
+            return type(result)(written)  # the same named tuple (torch.return_types), or a tuple
+        return write_out(result, out, fn.__name__)
+    return op

@@ -526,3 +526,5 @@ def geometric_(self, p, *, generator=None):
 TENSOR_METHODS = ("fill_ zero_ uniform_ normal_ random_ bernoulli_ exponential_ log_normal_ cauchy_ "
                   "geometric_")
 EXTRA_METHODS = {"bernoulli": lambda self, p=None, generator=None: bernoulli(self, p, generator=generator)}
+# ember.<name> gets torch's out= from ops._util.with_out (see ops/__init__.py)
+OUT_VARIANTS = "arange empty eye full linspace normal ones rand randint randn randperm zeros"

@@ -1539,7 +1539,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 def _out(result, out):
     if out is None:
         return result
-    from .pointwise import _out as pw_out
+    from ._util import write_out as pw_out
     return pw_out(result, out)
 
 

@@ -818,3 +818,5 @@ __all__ = """mm addmm bmm baddbmm addbmm matmul dot inner mv addmv addr outer ge
     chain_matmul""".split()
 TENSOR_METHODS = "mm addmm bmm baddbmm addbmm matmul dot inner mv addmv addr outer ger"
 INPLACE = "addmm baddbmm addbmm addmv addr"
+# ember.<name> gets torch's out= from ops._util.with_out (see ops/__init__.py)
+OUT_VARIANTS = "addbmm addmm addmv addr baddbmm bmm chain_matmul dot ger inner matmul mm mv outer tensordot"

@@ -1644,7 +1644,7 @@ def is_storage(obj):
 # =====================================================================================
 
 def _out(result, out):
-    from .pointwise import _out as pw_out
+    from ._util import write_out as pw_out
     return pw_out(result, out)
 
 

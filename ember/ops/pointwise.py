@@ -12,7 +12,7 @@ from .. import _dtype
 from ..autograd.graph import Node, STATE
 from .._tensor import Tensor, wrap
 from ._dispatch import apply
-from ._util import sum_to, broadcast_shapes, const, dtype_name
+from ._util import sum_to, broadcast_shapes, const, dtype_name, write_out as _out
 
 _bf16 = _dtype.bfloat16.np
 
@@ -807,34 +807,6 @@ def rad2deg(input):
 
 
 # -- out= and in-place variants --------------------------------------------------------------
-
-def _out(result, out):
-    if out is None:
-        return result
-    if not isinstance(out, Tensor):
-        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    if STATE.grad_enabled and (result._requires_grad or out._requires_grad):
-        raise RuntimeError("functions with out=... arguments don't support automatic differentiation, but one "
-                           "of the arguments requires grad.")
-    if out._data.shape != result._data.shape:
-        if out._data.size:
-            import warnings
-            warnings.warn(f"An output with one or more elements was resized since it had shape "
-                          f"{list(out._data.shape)}, which does not match the required output shape "
-                          f"{list(result._data.shape)}. This behavior is deprecated, and in a future PyTorch "
-                          f"release outputs will not be resized unless they have zero elements. You can "
-                          f"explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
-                          f"t.resize_(0).")
-        out._data = result._data.astype(out._data.dtype)
-    else:
-        rd, od = _dtype._from_np[result._data.dtype], _dtype._from_np[out._data.dtype]
-        if not _dtype.can_cast(rd, od):
-            raise RuntimeError(f"result type {rd._short} can't be cast to the desired output type {od._short}")
-        out._data[...] = result._data
-    from ._dispatch import bump_version
-    bump_version(out)
-    return out
-
 
 _NAMES = """add sub mul div true_divide divide multiply subtract floor_divide remainder fmod pow
     float_power atan2 arctan2 maximum minimum fmax fmin eq ne lt le gt ge greater greater_equal less

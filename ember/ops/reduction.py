@@ -282,6 +282,8 @@ class SumBackward0(Node):
             a = a.astype(np_dtype)
         acc = _acc(a)
         if acc is None:  # dtype= keeps NumPy from widening small integer sums
+            if dims is None and not keepdim:  # a 0-d array by reshape: cheaper than wrapping a NumPy scalar
+                return a.sum(keepdims=True, dtype=a.dtype).reshape(())
             return a.sum(axis=dims, keepdims=keepdim, dtype=a.dtype)
         return a.sum(axis=dims, keepdims=keepdim, dtype=acc).astype(a.dtype)
 
@@ -304,6 +306,8 @@ def _sum_dtype(x, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if dim is None and dtype is None and input._data.dtype.kind in "fc":  # x.sum(): nothing to resolve
+        return apply(SumBackward0, (input,), None, keepdim, None)
     if isinstance(dim, _dtype.dtype):
         dim, dtype = None, dim
     dims = _reduce_dims(input, dim)
@@ -1141,3 +1145,5 @@ __all__ = """sum mean nansum nanmean prod max min amax amin aminmax argmax argmi
 TENSOR_METHODS = """sum mean nansum nanmean prod max min amax amin aminmax argmax argmin var std
     median nanmedian mode norm logsumexp cumsum cumprod cummax cummin all any count_nonzero"""
 INPLACE = "cumsum cumprod"
+# ember.<name> gets torch's out= from ops._util.with_out (see ops/__init__.py)
+OUT_VARIANTS = "all amax amin aminmax any cumprod cumsum logsumexp max mean median min mode nanmean nanmedian nansum norm prod std sum var"

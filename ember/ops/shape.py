@@ -759,3 +759,5 @@ __all__ = """cat concat concatenate stack hstack vstack dstack row_stack column_
 TENSOR_METHODS = """flip fliplr flipud roll rot90 repeat tile repeat_interleave tril triu diag diag_embed diagflat
     trace cross kron"""
 INPLACE = "tril triu"
+# ember.<name> gets torch's out= from ops._util.with_out (see ops/__init__.py)
+OUT_VARIANTS = "cat column_stack concat concatenate cross diag dstack hstack kron row_stack stack tril triu vstack"

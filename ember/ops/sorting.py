@@ -300,3 +300,5 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 __all__ = "sort argsort msort topk kthvalue unique unique_consecutive searchsorted bucketize".split()
 TENSOR_METHODS = "sort argsort msort topk kthvalue unique unique_consecutive"
 INPLACE = ""
+# ember.<name> gets torch's out= from ops._util.with_out (see ops/__init__.py)
+OUT_VARIANTS = "bucketize searchsorted sort"
