@@ -129,12 +129,20 @@ _UPSAMPLE = {name: _sep_pair(name) for name in (
 
 # -- max selection ----------------------------------------------------------------------------------
 
+def _global_flat_index(idx, in_shape, xp):
+    """Per-plane flat indices idx (planes = all but the last two dims of in_shape) -> indices into the
+    whole flattened input, shape (planes, outputs per plane)."""
+    P = math.prod(in_shape[:-2]) if len(in_shape) > 2 else 1
+    HW = in_shape[-2] * in_shape[-1]
+    return (xp.arange(P, dtype=_int64) * HW).reshape(P, 1) + idx.reshape(P, -1)
+
+
 def _put_planes(g, idx, in_shape):
-    """zeros(in_shape) with g written at flat per-plane indices idx (indices must not collide)."""
+    """zeros(in_shape) with g written at flat per-plane indices idx (indices must not collide).
+    One 1-d fancy assignment: twice as fast as put_along_axis, which builds an index per axis."""
     xp = xp_of(g)
-    P = math.prod(in_shape[:-2])
-    out = xp.zeros((P, in_shape[-2] * in_shape[-1]), dtype=g.dtype)
-    xp.put_along_axis(out, idx.reshape(P, -1), g.reshape(P, -1), axis=1)
+    out = xp.zeros(math.prod(in_shape), dtype=g.dtype)
+    out[_global_flat_index(idx, in_shape, xp).reshape(-1)] = g.reshape(-1)
     return out.reshape(in_shape)
 
 
@@ -148,13 +156,12 @@ class _IndexScatter(Node):
         if disjoint:  # windows that do not overlap: each input position gets at most one gradient
             return _put_planes(g, idx, in_shape)
         xp = xp_of(g)
-        P = math.prod(in_shape[:-2]) if len(in_shape) > 2 else 1
-        HW = in_shape[-2] * in_shape[-1]
-        lin = (xp.arange(P, dtype=_int64) * HW).reshape(P, 1) + idx.reshape(P, -1)
+        lin = _global_flat_index(idx, in_shape, xp)
+        size = math.prod(in_shape)
         if xp is np and g.dtype.kind == "f":
-            out = np.bincount(lin.reshape(-1), weights=g.reshape(-1), minlength=P * HW).astype(g.dtype)
+            out = np.bincount(lin.reshape(-1), weights=g.reshape(-1), minlength=size).astype(g.dtype)
         else:
-            out = xp.zeros(P * HW, dtype=g.dtype)
+            out = xp.zeros(size, dtype=g.dtype)
             if xp is np:
                 np.add.at(out, lin.reshape(-1), g.reshape(-1))
             else:
