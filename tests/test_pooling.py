@@ -56,6 +56,21 @@ def test_max_pool_ties_nan_inf_and_dtypes():
 
 
 @needs_torch
+@pytest.mark.parametrize("args", [(2,), (3,), (3, 2, 1), (3, 1, 1, 2), ((2, 3), (1, 2), (1, 0), (2, 1), True)])
+def test_max_pool_many_ties_pick_torchs_index(args):
+    # relu-like data: most windows hold several equal maxima (zeros), so the winning tap is decided by ties
+    x = np.maximum(rng.integers(-3, 2, (2, 3, 9, 11)), 0).astype(np.float32)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ve, ie), (vt, it) = EF.max_pool2d(xe, *args, return_indices=True), TF.max_pool2d(xt, *args, return_indices=True)
+    assert_close(ve, vt)
+    assert_close(ie, it)
+    g = rng.standard_normal(tuple(vt.shape)).astype(np.float32)
+    ve.backward(ember.tensor(g))
+    vt.backward(torch.tensor(g))
+    assert_close(xe.grad, xt.grad)
+
+
+@needs_torch
 @pytest.mark.parametrize("args", [(2,), (3, 2, 1, 1, True, True), (4, 3, 2, 1, False), (3, 1, 0, 2)])
 def test_max_pool1d(args):
     _check("max_pool1d", args, (2, 3, 10))
