@@ -44,3 +44,76 @@ def print_table(rows, title):
     print(f"{'workload':44s} {'torch':>11s} {'ember':>11s} {'ember/torch':>12s}")
     for name, tt, te, r in rows:
         print(f"{name:44s} {fmt_time(tt):>11s} {fmt_time(te):>11s} {r:12.2f}")
+
+
+# -- each framework in its own process -------------------------------------------------------------
+# Timing both frameworks in one process lets the idle one's thread pools (torch's OpenMP threads,
+# NumPy's OpenBLAS threads) spin on the cores while the other is being timed, which skews both ways.
+# A worker process per framework, asked in turn, gives each the whole machine for its turn.
+
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+
+class Worker:
+    """A process that imports one framework and times workloads on request.
+
+    A workload is named by a spec (module, function, args): module.function(framework, *args)
+    builds it (in bench/) and returns the callable to time."""
+
+    def __init__(self, framework):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.path.dirname(os.path.abspath(__file__)),
+                                                                          os.environ.get("PYTHONPATH")])))
+        self.proc = subprocess.Popen([sys.executable, "-m", "common", framework], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, env=env,
+                                     cwd=os.path.dirname(os.path.abspath(__file__)))
+
+    def time(self, spec, number):
+        self.proc.stdin.write(json.dumps({"spec": spec, "number": number}) + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline()
+        if not reply:
+            raise RuntimeError(f"benchmark worker died on {spec}")
+        return json.loads(reply)["seconds"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def compare_isolated(workloads, rounds=7):
+    """workloads: list of (name, spec, number). Like compare(), with each framework in its own worker."""
+    workers = {"torch": Worker("torch"), "ember": Worker("ember")}
+    rows = []
+    try:
+        for name, spec, number in workloads:
+            best = {}
+            for fw, w in workers.items():
+                w.time(spec, 1)  # build and warm up
+            for _ in range(rounds):  # alternate so machine noise hits both alike
+                for fw, w in workers.items():
+                    best[fw] = min(best.get(fw, float("inf")), w.time(spec, number))
+            rows.append((name, best["torch"], best["ember"], best["ember"] / best["torch"]))
+    finally:
+        for w in workers.values():
+            w.close()
+    return rows
+
+
+def _serve(framework):
+    import importlib
+    m = importlib.import_module(framework)
+    built = {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        key = json.dumps(req["spec"])
+        if key not in built:
+            mod, fn, args = req["spec"]
+            built[key] = getattr(importlib.import_module(mod), fn)(m, *args)
+        print(json.dumps({"seconds": best_time(built[key], req["number"], 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])

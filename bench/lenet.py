@@ -7,10 +7,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
-import ember  # noqa: E402
-from common import compare, print_table  # noqa: E402
+from common import compare_isolated, print_table  # noqa: E402
 
 
 def lenet(m):
@@ -47,13 +45,12 @@ def make(m, batch, train, device="cpu"):
     return step
 
 
-def workloads():
-    return [("LeNet-5 training step, batch 64", make(ember, 64, True), make(torch, 64, True), 20),
-            ("LeNet-5 inference, batch 1000", make(ember, 1000, False), make(torch, 1000, False), 5)]
+WORKLOADS = [("LeNet-5 training step, batch 64", ("lenet", "make", [64, True]), 20),
+             ("LeNet-5 inference, batch 1000", ("lenet", "make", [1000, False]), 5)]
 
 
 def main():
-    rows = compare(workloads(), rounds=5)
+    rows = compare_isolated(WORKLOADS, rounds=5)
     print_table(rows, "LeNet-5 (best of 5 rounds)")
     return rows
 

@@ -8,10 +8,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
-import ember  # noqa: E402
-from common import compare, print_table  # noqa: E402
+from common import compare_isolated, print_table  # noqa: E402
 
 
 def mlp_step(m, sizes, batch, seed=0, device="cpu"):
@@ -42,10 +40,11 @@ def mlp_step(m, sizes, batch, seed=0, device="cpu"):
 
 
 def main():
-    work = [("seed MLP step 784-128-64-10, batch 64, Adam", (784, 128, 64, 10), 64, 300),
-            ("wide MLP step 784-1024-1024-10, batch 1024, Adam", (784, 1024, 1024, 10), 1024, 5)]
-    rows = compare([(name, mlp_step(ember, s, b), mlp_step(torch, s, b), n) for name, s, b, n in work], rounds=5)
-    print_table(rows, f"Training steps (torch threads: {torch.get_num_threads()}; best of 5 rounds)")
+    work = [("seed MLP step 784-128-64-10, batch 64, Adam", ("train_step", "mlp_step", [(784, 128, 64, 10), 64]), 300),
+            ("wide MLP step 784-1024-1024-10, batch 1024, Adam", ("train_step", "mlp_step", [(784, 1024, 1024, 10), 1024]),
+             5)]
+    rows = compare_isolated(work, rounds=5)
+    print_table(rows, "Training steps (each framework in its own process; best of 5 rounds)")
     return rows
 
 
