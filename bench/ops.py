@@ -1,4 +1,4 @@
-"""Op overhead and autograd micro-benchmarks, ember vs torch in the same run.
+"""Op overhead and autograd micro-benchmarks, ember vs torch in the same run (each in its own worker).
 
     python bench/ops.py
 """

@@ -117,8 +117,10 @@ def main(argv=None):
         f"Measured {datetime.date.today().isoformat()} on {cpu_name()} ({os.cpu_count()} cores), "
         f"Python {platform.python_version()}, NumPy {np.__version__}, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), ember {ember.__version__}.",
-        "", "Each workload runs under both frameworks alternately in one process (the seed epoch: in fresh "
-        "processes), best of several rounds. Ratio = ember / torch; lower is better.", "",
+        "", "Each framework runs in its own worker process; the two are asked in turn to time each workload "
+        "(the seed epoch: a fresh process per run), best of several rounds. Separate processes keep one "
+        "framework's idle thread pools (torch's OpenMP threads, NumPy's OpenBLAS threads) from spinning on "
+        "the cores while the other is timed. Ratio = ember / torch; lower is better.", "",
         "| workload | torch | ember | ember/torch | goal |", "|---|---|---|---|---|"]
     from common import fmt_time
     for name, tt, te, r in rows:

@@ -92,17 +92,7 @@ def apply_view(cls, x, *params):
     result._grad_fn = None
     result._grad = None
     result._extra = None
-    vc = x._vc  # _alias(), inlined
-    if vc is None:
-        vc = x._vc = VersionCounter()
-    result._vc = vc
-    if x._base is not None:
-        result._base = x._base
-        chain = x._view_chain
-        result._view_chain = chain + ((cls, params),) if chain is not None else None
-    else:
-        result._base = x
-        result._view_chain = ((cls, params),)
+    _alias(result, x, cls, params)
     return result
 
 
