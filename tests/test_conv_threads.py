@@ -1,5 +1,7 @@
 """Convolutions split across the batch thread pool (ember/_parallel.py): bit-identical values and
 gradients to the unsplit kernels, and the rules for when to split."""
+import time
+
 import numpy as np
 import pytest
 
@@ -78,9 +80,14 @@ def test_double_backward_split_is_bit_identical(monkeypatch, blas_recorder):
 
 
 def _split_count(monkeypatch, x, work=10 ** 9):
+    """How many threads split_batch would use (stubbing the pool: a real one may leave the caller
+    all the chunks when its thread wakes late)."""
+    submitted = []
+    monkeypatch.setattr(_parallel, "_get_pool", lambda n: type("Pool", (), {"submit": lambda self, f: submitted.append(f)})())
     chunks = []
-    _parallel.split_batch(lambda sl: chunks.append(sl), x, work)
-    return len(chunks)
+    _parallel.split_batch(chunks.append, x, work)
+    assert sorted((c.start or 0, c.stop) for c in chunks)[0][0] == 0
+    return len(submitted) + 1
 
 
 def test_when_to_split(monkeypatch, blas_recorder):
@@ -108,15 +115,25 @@ def test_user_thread_count_is_restored_after_the_pool(monkeypatch, blas_recorder
 def test_chunk_error_propagates_after_all_chunks_finish(monkeypatch, blas_recorder):
     monkeypatch.setattr(_parallel, "_threads", lambda: 3)
     out = np.zeros(6)
+    running = []
 
     def fill(sl):
-        if sl.start == 2:
+        running.append(sl)
+        if sl.start == 0:
             raise ValueError("chunk failed")
+        time.sleep(0.02)  # a slow chunk on a pool thread must still finish before the caller goes on
         out[sl] = 1
+        running.remove(sl)
 
-    with pytest.raises(ValueError, match="chunk failed"):
-        _parallel.split_batch(fill, out, 10 ** 9)
-    assert out.tolist() == [1, 1, 0, 0, 1, 1]
+    for _ in range(5):
+        out[:] = 0
+        running.clear()
+        with pytest.raises(ValueError, match="chunk failed"):
+            _parallel.split_batch(fill, out, 10 ** 9)
+        assert [sl.start for sl in running] == [0]  # only the failed chunk never finished
+        seen = out.copy()
+        time.sleep(0.05)
+        assert np.array_equal(out, seen) and not out[:2].any()
 
 
 def test_cupy_like_arrays_are_never_split(monkeypatch, blas_recorder):
