@@ -80,6 +80,11 @@ class _Job:
                     self.done.set()
 
 
+def big_enough(x, work):
+    """Whether a call on batch x with this much work may be split (then the thread count decides)."""
+    return x.__class__ is np.ndarray and x.shape[0] >= 2 and work >= SPLIT_THRESHOLD
+
+
 def split_batch(fn, x, work, gemm=None):
     """Run fn(sl) for slices sl of axis 0 of x that together cover it, in parallel when it pays.
 
@@ -88,7 +93,7 @@ def split_batch(fn, x, work, gemm=None):
     of the matrix products fn runs over the whole batch, for the BLAS thread policy, or None.
     """
     n = x.shape[0]
-    threads = min(_threads(), n) if x.__class__ is np.ndarray and n >= 2 and work >= SPLIT_THRESHOLD else 1
+    threads = min(_threads(), n) if big_enough(x, work) else 1
     if threads < 2:
         if gemm is not None:
             _blas.before_product(*gemm)

@@ -1,5 +1,5 @@
-"""Convolutions split across the batch thread pool (ember/_parallel.py): bit-identical values and
-gradients to the unsplit kernels, and the rules for when to split."""
+"""Convolutions and max pooling split across the batch thread pool (ember/_parallel.py): bit-identical
+values and gradients to the unsplit kernels, and the rules for when to split."""
 import time
 
 import numpy as np
@@ -49,6 +49,35 @@ CASES = {  # name: (fn, input arrays); batches of 5 and 7 split unevenly over 3 
                          (_f32(5, 4, 6, 6), _f32(4, 3, 3, 3), _f32(3))),
     "conv2d float64": (lambda x, w: EF.conv2d(x, w, padding=1), (rng.standard_normal((5, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)))),
 }
+POOL_CASES = {  # max pooling has no products: the BLAS thread count is left alone
+    "max_pool2d": (lambda x: EF.max_pool2d(x, 2), (_f32(5, 3, 8, 8),)),
+    "max_pool2d padded, NaN": (lambda x: EF.max_pool2d(x, 3, stride=2, padding=1),
+                               (np.where(rng.random((7, 2, 9, 9)) < 0.05, np.nan, _f32(7, 2, 9, 9)).astype(np.float32),)),
+    "max_pool2d dilated, ceil_mode": (lambda x: EF.max_pool2d(x, 2, stride=2, dilation=2, ceil_mode=True), (_f32(5, 2, 9, 9),)),
+    "max_pool1d": (lambda x: EF.max_pool1d(x, 3, stride=2), (_f32(5, 4, 17),)),
+}
+
+
+@pytest.mark.parametrize("name", list(POOL_CASES))
+@pytest.mark.parametrize("threads", [2, 3])
+def test_pool_split_is_bit_identical(name, threads, monkeypatch, blas_recorder):
+    fn, arrays = POOL_CASES[name]
+    split_calls = []
+    real_split = _parallel.split_batch
+    monkeypatch.setattr("ember.ops.pooling.split_batch", lambda *a, **k: (split_calls.append(1), real_split(*a, **k)))
+    serial = _run(fn, arrays, 1, monkeypatch)
+    assert split_calls == []
+    split = _run(fn, arrays, threads, monkeypatch)
+    assert split_calls  # the forward went through the pool
+    for a, b in zip(serial, split):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert np.array_equal(a, b, equal_nan=True)
+    with ember.no_grad():  # inference: values only
+        monkeypatch.setattr(_parallel, "_threads", lambda: 1)
+        v1 = fn(ember.tensor(arrays[0])).numpy()
+        monkeypatch.setattr(_parallel, "_threads", lambda: threads)
+        v2 = fn(ember.tensor(arrays[0])).numpy()
+    assert np.array_equal(v1, v2, equal_nan=True)
 
 
 @pytest.mark.parametrize("name", list(CASES))
