@@ -13,8 +13,8 @@ MKL-backed NumPy, or no OpenBLAS found, it does nothing.
 ember/_parallel.py splits batched kernels across a thread pool; while it does, products_on_pool()
 makes OpenBLAS run each product on the thread that calls it. Once a process has used that pool, its
 small products stay on one thread as on a busy machine: after a threaded product OpenBLAS's threads
-spin for a while, and a pool thread sharing a core with one of them runs at half speed (measured on
-LeNet-5 training, 2 cores: 7.1 ms a step with single-threaded small products, 8.9 ms without).
+spin for a while, and a pool thread sharing a core with one of them is slowed down (LeNet-5 training
+on 2 cores, interleaved runs: 7.1-8.8 ms a step with single-threaded small products, 8.1-9.6 without).
 """
 import ctypes
 import glob
