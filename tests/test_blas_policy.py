@@ -11,6 +11,7 @@ def test_products_pick_thread_count_by_size_on_a_busy_machine(monkeypatch):
     monkeypatch.setattr(_blas, "_set", calls.append)
     monkeypatch.setattr(_blas, "_max_threads", 4)
     monkeypatch.setattr(_blas, "_current", None)
+    monkeypatch.setattr(_blas, "_pool_used", False)
     small = ember.ones(64, 784) @ ember.ones(784, 128)
     assert calls == [1]
     ember.ones(64, 784) @ ember.ones(784, 128)
@@ -30,6 +31,7 @@ def test_idle_machine_uses_all_threads(monkeypatch):
     monkeypatch.setattr(_blas, "_set", calls.append)
     monkeypatch.setattr(_blas, "_max_threads", 4)
     monkeypatch.setattr(_blas, "_current", None)
+    monkeypatch.setattr(_blas, "_pool_used", False)
     ember.ones(64, 784) @ ember.ones(784, 128)
     assert calls == [4]
 
@@ -38,6 +40,9 @@ def test_user_thread_count_switches_the_policy_off(monkeypatch):
     seen = []
     monkeypatch.setattr(_blas, "_find_openblas", lambda: (seen.append, lambda: 2))
     monkeypatch.setattr(_blas, "_set", None)
+    monkeypatch.setattr(_blas, "_setter", None)
+    monkeypatch.setattr(_blas, "_current", None)
+    monkeypatch.setattr(_blas, "_fixed", None)
     assert _blas.set_threads(3) is True and seen == [3]
     assert _blas._set is None
     _blas.before_product(4096, 4096, 4096)  # no policy: nothing happens

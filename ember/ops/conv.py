@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import xp_of
-from .._blas import before_product
+from .._parallel import COPY_COST, split_batch
 from ..autograd.graph import Node
 from ._dispatch import apply
 from ._util import shape_str
@@ -54,6 +54,11 @@ def _pad_zeros(x, pads):
     return out
 
 
+def _pointwise(ksize, stride, pads):
+    """A 1x1 convolution with stride 1 and no padding: its input is already its columns."""
+    return all(k == 1 for k in ksize) and all(s == 1 for s in stride) and not any(lo or hi for lo, hi in pads)
+
+
 def _wide_plan(sp, ksize, stride, pads, dil):
     """For stride-1 convolutions, the 'wide' layout: outputs on the padded input's flattened grid.
 
@@ -73,6 +78,17 @@ def _wide_plan(sp, ksize, stride, pads, dil):
     return lw
 
 
+def _layout(sp, ksize, stride, pads, dil, allow_wide=True):
+    """The column layout _im2col uses for spatial size sp: (output size, Lw or 0, columns per sample)."""
+    osp = _out_sizes(sp, ksize, stride, pads, dil)
+    lw = _wide_plan(sp, ksize, stride, pads, dil) if allow_wide and not _pointwise(ksize, stride, pads) else 0
+    return osp, lw, lw or math.prod(osp)
+
+
+def _padded(sp, pads):
+    return tuple(s + lo + hi for s, (lo, hi) in zip(sp, pads))
+
+
 def _wide_view(a, osp, psp, writeable=False):
     """The output positions (N, O, *osp) inside a wide array (N, O, Lw)."""
     it = a.itemsize
@@ -80,86 +96,108 @@ def _wide_view(a, osp, psp, writeable=False):
     return _as_strided(a, a.shape[:2] + tuple(osp), a.strides[:2] + flat, writeable)
 
 
-def _im2col(x, ksize, stride, pads, dil, allow_wide=True):
-    """Columns (N, C*prod(K), L) of x (N, C, *S) (L = Lw in the wide layout), output size, Lw."""
+def _im2col(x, ksize, stride, pads, dil, allow_wide=True, out=None):
+    """Columns (N, C*prod(K), L) of x (N, C, *S) (L = Lw in the wide layout), output size, Lw.
+
+    out: a C-contiguous array of the columns' shape to write them into (else a new one)."""
     N, C = x.shape[:2]
-    osp = _out_sizes(x.shape[2:], ksize, stride, pads, dil)
-    L = math.prod(osp)
-    if all(k == 1 for k in ksize) and all(s == 1 for s in stride) and not any(lo or hi for lo, hi in pads):
-        return x.reshape(N, C, L), osp, 0  # 1x1 convolution: the input is already its columns
+    osp, lw, ncols = _layout(x.shape[2:], ksize, stride, pads, dil, allow_wide)
+    if _pointwise(ksize, stride, pads):
+        return x.reshape(N, C, ncols), osp, 0  # the input is already its columns
     xp = xp_of(x)
-    lw = _wide_plan(x.shape[2:], ksize, stride, pads, dil) if allow_wide else 0
     xpad = xp.ascontiguousarray(_pad_zeros(x, pads))
     st = xpad.strides
     nd = len(ksize)
     kstr = tuple(st[2 + i] * dil[i] for i in range(nd))
     if lw:
         win = _as_strided(xpad, (N, C) + tuple(ksize) + (lw,), st[:2] + kstr + (xpad.itemsize,))
-        return win.copy().reshape(N, C * math.prod(ksize), lw), osp, lw
-    win = _as_strided(xpad, (N, C) + tuple(ksize) + osp, st[:2] + kstr + tuple(st[2 + i] * stride[i] for i in range(nd)))
-    return win.copy().reshape(N, C * math.prod(ksize), L), osp, 0
+    else:
+        win = _as_strided(xpad, (N, C) + tuple(ksize) + osp,
+                          st[:2] + kstr + tuple(st[2 + i] * stride[i] for i in range(nd)))
+    if out is None:
+        out = xp.empty((N, C * math.prod(ksize), ncols), dtype=x.dtype)
+    out.reshape(win.shape)[...] = win
+    return out, osp, lw
 
 
-def _col2im(cols, x_shape, ksize, stride, pads, dil, lw=0):
-    """Adjoint of _im2col: cols (N, C*prod(K), L or Lw) summed back into an array of x_shape."""
+def _col2im(cols, x_shape, ksize, stride, pads, dil, lw=0, out=None):
+    """Adjoint of _im2col: cols (N, C*prod(K), L or Lw) summed back into an array of x_shape.
+
+    out: a C-contiguous array of x_shape to write the result into (else a new one)."""
     xp = xp_of(cols)
     N, C = x_shape[:2]
     sp = x_shape[2:]
-    psp = tuple(s + lo + hi for s, (lo, hi) in zip(sp, pads))
+    psp = _padded(sp, pads)
+    padded = any(lo or hi for lo, hi in pads)
     head = (slice(None), slice(None))
+    if out is not None and not padded:
+        acc = out  # sum straight into the result
+        acc[...] = 0
+    else:
+        acc = xp.zeros((N, C) + psp, dtype=cols.dtype)
     if lw:
         cols = cols.reshape((N, C, math.prod(ksize), lw))
         flat = [math.prod(psp[i + 1:]) for i in range(len(psp))]
-        out = xp.zeros((N, C, math.prod(psp)), dtype=cols.dtype)
+        acc_flat = acc.reshape((N, C, math.prod(psp)))
         for j, koff in enumerate(np.ndindex(*ksize)):
             off = sum(k * d * f for k, d, f in zip(koff, dil, flat))
-            out[:, :, off:off + lw] += cols[:, :, j]
-        out = out.reshape((N, C) + psp)
+            acc_flat[:, :, off:off + lw] += cols[:, :, j]
     else:
         osp = _out_sizes(sp, ksize, stride, pads, dil)
         cols = cols.reshape((N, C) + tuple(ksize) + osp)
-        out = xp.zeros((N, C) + psp, dtype=cols.dtype)
         for koff in np.ndindex(*ksize):
             sl = tuple(slice(k * d, k * d + st * (o - 1) + 1, st) for k, d, st, o in zip(koff, dil, stride, osp))
-            out[head + sl] += cols[head + koff]
-    if any(lo or hi for lo, hi in pads):
-        out = out[head + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sp, pads))]
-        out = xp.ascontiguousarray(out)
+            acc[head + sl] += cols[head + koff]
+    if not padded:
+        return acc
+    inner = acc[head + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sp, pads))]
+    if out is None:
+        return xp.ascontiguousarray(inner)
+    out[...] = inner
     return out
 
 
 def _conv_forward(x, w, b, stride, pads, dil, groups):
     """y = conv(x, w) + b; also returns the columns (kept for the weight gradient)."""
     xp = xp_of(x)
-    N = x.shape[0]
+    N, C = x.shape[:2]
     O = w.shape[0]
-    cols, osp, lw = _im2col(x, w.shape[2:], stride, pads, dil)
-    L = cols.shape[2]
-    before_product(N * L, O, cols.shape[1] // groups)
-    if groups == 1:
-        out = xp.matmul(w.reshape(O, -1), cols)
-    else:
-        out = xp.matmul(w.reshape(groups, O // groups, -1), cols.reshape(N, groups, cols.shape[1] // groups, L)).reshape(N, O, L)
-    if lw:
-        psp = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
-        out = _wide_view(out, osp, psp).copy()  # copy(): C order, always a fresh writeable array
-    else:
-        out = out.reshape((N, O) + osp)
-    if b is not None:
-        out += b.reshape((O,) + (1,) * len(osp))
+    ksize = w.shape[2:]
+    osp, lw, ncols = _layout(x.shape[2:], ksize, stride, pads, dil)
+    ck = C * math.prod(ksize)
+    pointwise = _pointwise(ksize, stride, pads)
+    cols = x.reshape(N, ck, ncols) if pointwise else xp.empty((N, ck, ncols), dtype=x.dtype)
+    out = xp.empty((N, O) + osp, dtype=x.dtype)
+    wm = w.reshape(O, -1) if groups == 1 else w.reshape(groups, O // groups, -1)
+    psp = _padded(x.shape[2:], pads)
+    bias = None if b is None else b.reshape((O,) + (1,) * len(osp))
+
+    def run(sl):
+        c = cols[sl] if pointwise else _im2col(x[sl], ksize, stride, pads, dil, out=cols[sl])[0]
+        n = c.shape[0]
+        if groups > 1:
+            c = c.reshape(n, groups, ck // groups, ncols)
+        if lw:
+            y = xp.matmul(wm, c).reshape(n, O, ncols)
+            out[sl] = _wide_view(y, osp, psp)
+        else:
+            y = out[sl].reshape((n, O, ncols))
+            xp.matmul(wm, c, out=y if groups == 1 else y.reshape(n, groups, O // groups, ncols))
+        if bias is not None:
+            out[sl] += bias
+
+    split_batch(run, x, N * ncols * ck * (O // groups + COPY_COST), gemm=(N * ncols, O, ck // groups))
     return out, cols
 
 
 def _grad_cols(g, x_shape, ksize, stride, pads, dil):
     """g (N, O, *osp) in the column layout _im2col uses for x_shape: (N, O, L) or zero-filled (N, O, Lw)."""
     N, O = g.shape[:2]
-    lw = _wide_plan(x_shape[2:], ksize, stride, pads, dil) if not (
-        all(k == 1 for k in ksize) and all(s == 1 for s in stride) and not any(lo or hi for lo, hi in pads)) else 0
+    _, lw, ncols = _layout(x_shape[2:], ksize, stride, pads, dil)
     if not lw:
-        return g.reshape(N, O, math.prod(g.shape[2:])), 0
-    psp = tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], pads))
+        return g.reshape(N, O, ncols), 0
     gw = xp_of(g).zeros((N, O, lw), dtype=g.dtype)
-    _wide_view(gw, g.shape[2:], psp, writeable=True)[...] = g  # the view's positions never overlap
+    _wide_view(gw, g.shape[2:], _padded(x_shape[2:], pads), writeable=True)[...] = g  # positions never overlap
     return gw, lw
 
 
@@ -168,39 +206,55 @@ def _conv_input_grad(g, w, x_shape, stride, pads, dil, groups):
     xp = xp_of(g)
     N, O = g.shape[:2]
     ksize = w.shape[2:]
-    gm, lw = _grad_cols(g, x_shape, ksize, stride, pads, dil)
-    L = gm.shape[2]
-    before_product(N * L, w[0].size, O // groups)
-    if groups == 1:
-        gcols = xp.matmul(w.reshape(O, -1).T, gm)
-    else:
-        wm = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)
-        gcols = xp.matmul(wm, gm.reshape(N, groups, O // groups, L))
-    if all(k == 1 for k in ksize) and all(s == 1 for s in stride) and not any(lo or hi for lo, hi in pads):
-        return gcols.reshape(x_shape)
-    return _col2im(gcols.reshape(N, w.shape[1] * groups * math.prod(ksize), L), x_shape, ksize, stride, pads, dil, lw)
+    ck = w.shape[1] * groups * math.prod(ksize)  # rows of the columns: C * prod(K)
+    _, _, ncols = _layout(x_shape[2:], ksize, stride, pads, dil)
+    pointwise = _pointwise(ksize, stride, pads)
+    out = xp.empty(x_shape, dtype=g.dtype)
+    wm = w.reshape(O, -1).T if groups == 1 else w.reshape(groups, O // groups, -1).transpose(0, 2, 1)
+
+    def run(sl):
+        gm, lw = _grad_cols(g[sl], x_shape, ksize, stride, pads, dil)
+        n = gm.shape[0]
+        if groups > 1:
+            gm = gm.reshape(n, groups, O // groups, ncols)
+        if pointwise:
+            y = out[sl].reshape((n, ck, ncols))
+            xp.matmul(wm, gm, out=y if groups == 1 else y.reshape(n, groups, ck // groups, ncols))
+        else:
+            gcols = xp.matmul(wm, gm).reshape(n, ck, ncols)
+            _col2im(gcols, (n,) + tuple(x_shape[1:]), ksize, stride, pads, dil, lw, out=out[sl])
+
+    split_batch(run, g, N * ncols * ck * (O // groups + COPY_COST), gemm=(N * ncols, w[0].size, O // groups))
+    return out
 
 
 def _conv_weight_grad(x, g, w_shape, stride, pads, dil, groups, cols=None):
     """d conv / d w applied to g: sum over batch and positions of g (x) columns."""
     xp = xp_of(g)
-    if cols is None:
-        cols, _, _ = _im2col(x, w_shape[2:], stride, pads, dil)
     N, O = g.shape[:2]
-    gm, _ = _grad_cols(g, x.shape, w_shape[2:], stride, pads, dil)
-    L = cols.shape[2]
-    before_product(O, cols.shape[1] // groups, N * L)
-    if groups == 1:
-        if N == 1:
-            gw = gm[0] @ cols[0].T
+    ksize = w_shape[2:]
+    ck = x.shape[1] * math.prod(ksize)
+    _, _, ncols = _layout(x.shape[2:], ksize, stride, pads, dil)
+    cg, og = ck // groups, O // groups
+    # One product per sample into a batch buffer, summed over the batch once at the end (in one fixed
+    # order, however the batch was split). For groups == 1 it is cols @ g^T, transposed at the end:
+    # about 2x faster in OpenBLAS than g @ cols^T, whose small first operand (O rows) suits it badly.
+    per_sample = xp.empty((N, ck, O) if groups == 1 else (N, groups, og, cg), dtype=g.dtype)
+
+    def run(sl):
+        c = cols[sl] if cols is not None else _im2col(x[sl], ksize, stride, pads, dil)[0]
+        gm, _ = _grad_cols(g[sl], x.shape, ksize, stride, pads, dil)
+        n = gm.shape[0]
+        if groups == 1:
+            xp.matmul(c, gm.transpose(0, 2, 1), out=per_sample[sl])
         else:
-            # cols @ g^T per sample, transposed at the end: about 2x faster in OpenBLAS than g @ cols^T,
-            # whose small first operand (O rows) suits its kernels badly
-            gw = xp.matmul(cols, gm.transpose(0, 2, 1)).sum(0).T
-    else:
-        gw = xp.matmul(gm.reshape(N, groups, O // groups, L),
-                       cols.reshape(N, groups, cols.shape[1] // groups, L).transpose(0, 1, 3, 2)).sum(0)
-    return gw.reshape(w_shape)
+            xp.matmul(gm.reshape(n, groups, og, ncols), c.reshape(n, groups, cg, ncols).transpose(0, 1, 3, 2),
+                      out=per_sample[sl])
+
+    work = N * ncols * ck * (og + (COPY_COST if cols is None else 0))
+    split_batch(run, g, work, gemm=(O, cg, N * ncols))
+    gw = per_sample.sum(0)
+    return (gw.T if groups == 1 else gw).reshape(w_shape)
 
 
 # -- graph nodes ---------------------------------------------------------------------------------------
@@ -293,7 +347,7 @@ class Im2ColBackward0(Node):
         ksize, stride, pads, dil = cfg
         self.cfg, self.in_shape = cfg, x.shape
         cols, _, _ = _im2col(x, ksize, stride, pads, dil, allow_wide=False)
-        if all(k == 1 for k in ksize) and all(a == 1 for a in stride) and not any(lo or hi for lo, hi in pads):
+        if _pointwise(ksize, stride, pads):
             cols = cols.copy()  # the 1x1 fast path is a view of x
         return cols
 
@@ -308,7 +362,7 @@ class Col2ImBackward0(Node):
     def forward(self, cols, cfg, out_shape):
         ksize, stride, pads, dil = cfg
         self.cfg = cfg
-        if all(k == 1 for k in ksize) and all(s == 1 for s in stride) and not any(lo or hi for lo, hi in pads):
+        if _pointwise(ksize, stride, pads):
             return cols.reshape(out_shape).copy()
         return _col2im(cols, out_shape, ksize, stride, pads, dil)
 

@@ -21,6 +21,7 @@ import numpy as np
 from .. import _dtype
 from .. import return_types  # noqa: F401
 from .._device import xp_of
+from .._parallel import COPY_COST, big_enough, split_batch
 from ..autograd.graph import Node, STATE
 from ._dispatch import apply
 from ._util import shape_str
@@ -209,13 +210,35 @@ class _MaxSelect(Node):
             vals, idx = fn(x[None], cfg)
             vals, idx = vals[0], idx[0]
         else:
-            vals, idx = fn(x, cfg)
+            vals, idx = _max_over_batch(fn, x, cfg)
         self.idx, self.in_shape = idx, x.shape
         self.disjoint = fn is _max_pool_kernel and _windows_disjoint(cfg)
         return vals, idx
 
     def backward(self, g, _gi=None):
         return (apply(self.SCATTER, (g,), self.idx, self.in_shape, self.disjoint),)
+
+
+def _max_over_batch(fn, x, cfg):
+    """fn(x, cfg) for a batch x (N, C, H, W); fixed-window max pooling is split across the thread pool
+    when it pays (ember/_parallel.py), each chunk giving the values and indices of the unsplit call."""
+    if fn is _adaptive_max_kernel:
+        return fn(x, cfg)
+    ksize, osp = cfg[0], cfg[-1]
+    work = x.size * ksize[0] * ksize[1] * 3 * COPY_COST  # each tap's view is read about 3 times
+    if not big_enough(x, work):
+        return fn(x, cfg)
+    vals = np.empty(x.shape[:2] + tuple(osp), dtype=x.dtype)
+    idx = np.empty(vals.shape, dtype=_int64) if fn is _max_pool_kernel else None
+
+    def run(sl):
+        v, i = fn(x[sl], cfg)
+        vals[sl] = v
+        if idx is not None:
+            idx[sl] = i
+
+    split_batch(run, x, work)
+    return vals, (idx if idx is not None else np.empty((0,), dtype=_int64))
 
 
 def _lowest(dtype):
