@@ -100,7 +100,9 @@ def _alias(view, base, cls, params):
     """A view shares its base's storage and version counter; _base is the root base, as in torch.
 
     The view also remembers how it was made from that root (its chain of view ops),
-    so an in-place op on the view can rewrite the base's history (CopySlices).
+    so an in-place op on the view can rewrite the base's history (CopySlices). The chain is
+    a linked list, (previous link, op class, params), ending in () at the root (views.chain_steps
+    unrolls it); None means it cannot be replayed.
     """
     vc = base._vc
     if vc is None:
@@ -109,10 +111,10 @@ def _alias(view, base, cls, params):
     if base._base is not None:
         view._base = base._base
         chain = base._view_chain
-        view._view_chain = chain + ((cls, params),) if chain is not None else None
+        view._view_chain = (chain, cls, params) if chain is not None else None
     else:
         view._base = base
-        view._view_chain = ((cls, params),)
+        view._view_chain = ((), cls, params)
 
 
 def _link(node, inputs, outputs):

@@ -659,9 +659,19 @@ def unfold(self, dimension, size, step):
 
 # -- in-place on views: CopySlices ---------------------------------------------------
 
+def chain_steps(chain):
+    """The (op class, params) steps of a view chain (see _dispatch._alias), from the root on."""
+    steps = []
+    while chain:
+        chain, cls, params = chain
+        steps.append((cls, params))
+    steps.reverse()
+    return steps
+
+
 def replay_view(chain, t):
     """Apply a view chain (recorded on a view) to another tensor of the base's shape."""
-    for cls, params in chain:
+    for cls, params in chain_steps(chain):
         t = apply(cls, (t,), *params)
     return t
 
