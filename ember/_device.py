@@ -4,14 +4,30 @@ A device owns an array module: NumPy for ``cpu``, CuPy for ``cuda``. Op code is
 written once against that module; CuPy is imported only when a ``cuda`` device
 is actually used, so ``import ember`` never needs it.
 """
+import os
+
 import numpy as np
 
 _cupy = None
+_forked_after_cuda = False  # this process was forked from one that had used CUDA
+
+
+def _mark_fork():
+    global _forked_after_cuda
+    _forked_after_cuda = _forked_after_cuda or _cupy is not None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_mark_fork)
 
 
 def cupy_module():
-    """CuPy, imported on first use; a clear RuntimeError when it is missing."""
+    """CuPy, imported on first use; a clear RuntimeError when it is missing, or when this process
+    was forked after its parent used CUDA (a CUDA context does not survive fork, as in torch)."""
     global _cupy
+    if _forked_after_cuda:
+        raise RuntimeError("Cannot re-initialize CUDA in forked subprocess. To use CUDA with multiprocessing, "
+                           "you must use the 'spawn' start method")
     if _cupy is None:
         try:
             import cupy

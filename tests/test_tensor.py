@@ -342,3 +342,29 @@ def test_import_is_light_and_subpackages_load_on_use():
     assert "nn" in dir(ember) and "save" in dir(ember)
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         ember.nope
+
+
+def test_cuda_in_a_child_forked_after_cuda_use_raises_torchs_error(monkeypatch):
+    """A CUDA context does not survive fork: the child gets torch's message, not a driver error."""
+    import os
+    from ember import _device
+    if not hasattr(os, "fork"):
+        pytest.skip("needs os.fork")
+    monkeypatch.setattr(_device, "_cupy", object())  # as if the parent had used CUDA
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports what ember.tensor(..., device='cuda') raised
+        try:
+            ember.tensor([1.0], device="cuda")
+            msg = "no error"
+        except Exception as e:
+            msg = f"{type(e).__name__}: {e}"
+        os.write(write, msg.encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    msg = os.read(read, 4096).decode()
+    os.close(read)
+    assert msg == ("RuntimeError: Cannot re-initialize CUDA in forked subprocess. To use CUDA with "
+                   "multiprocessing, you must use the 'spawn' start method")
+    assert not _device._forked_after_cuda  # the parent itself is unaffected
