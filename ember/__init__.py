@@ -35,7 +35,10 @@ from .ops.misc import *  # noqa: F401,F403
 from ._finfo import iinfo, finfo
 from .ops._util import broadcast_shapes
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
-from . import autograd, cuda, random
+from . import autograd, cuda, random, amp
+from .amp import autocast
+from .amp.autocast_mode import (is_autocast_enabled, get_autocast_dtype, set_autocast_enabled,  # noqa: E402
+                                set_autocast_dtype)
 from . import linalg  # noqa: E402
 from .linalg import LEGACY as _linalg_legacy  # noqa: E402
 globals().update(_linalg_legacy)  # torch.det, torch.inverse, torch.svd, ... (older spellings)

@@ -18,6 +18,7 @@ from ._tensor import Tensor, wrap
 from .autograd.graph import Node
 from .ops._dispatch import apply
 from .ops._util import wrap_dim, sum_to, broadcast_shapes, with_out
+from .amp.autocast_mode import apply_policy as apply_autocast_policy
 from .ops import reduction as _red
 from .ops.linalg import matmul, multi_dot, dot as _dot  # noqa: F401 (re-exported)
 from .ops.shape import linalg_cross as cross  # noqa: F401 (re-exported)
@@ -1115,6 +1116,8 @@ def _legacy_cholesky(input, upper=False, *, out=None):
 def _pinverse(input, rcond=1e-15):
     return pinv(input, rtol=rcond)
 
+
+apply_autocast_policy(globals())  # vecdot, multi_dot, norms, cholesky... follow torch's autocast lists
 
 # torch's out= for the functions here that compute their result only (see ops/_util.with_out)
 for _name in """cholesky cholesky_ex cross det eig eigh eigvals eigvalsh inv inv_ex matrix_norm matrix_power

@@ -41,7 +41,8 @@ def assert_close(e, t, rtol=1e-5, atol=1e-6, check_dtype=True):
             assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (e.dtype, t.dtype)
         assert tuple(e.shape) == tuple(t.shape), (tuple(e.shape), tuple(t.shape))
         ev = e.detach().numpy().astype(np.float64) if e.dtype != ember.bool else e.detach().numpy()
-        tv = t.detach().numpy().astype(np.float64) if t.dtype != torch.bool else t.detach().numpy()
+        t = t.detach().float() if t.dtype == torch.bfloat16 else t.detach()  # NumPy has no bfloat16
+        tv = t.numpy().astype(np.float64) if t.dtype != torch.bool else t.numpy()
         np.testing.assert_allclose(ev, tv, rtol=rtol, atol=atol, equal_nan=True)
     else:
         np.testing.assert_allclose(np.asarray(e), np.asarray(t), rtol=rtol, atol=atol)

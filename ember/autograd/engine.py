@@ -118,8 +118,9 @@ def run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=
     heapq.heapify(ready)
     pushed = {e[1] for e in ready}
 
-    prev_mode = STATE.grad_enabled
+    prev_mode, prev_autocast = STATE.grad_enabled, STATE.autocast
     STATE.grad_enabled = create_graph
+    STATE.autocast = False  # a backward op computes in the dtypes its forward chose
     try:
         while ready:
             _, key, fn = heapq.heappop(ready)
@@ -173,7 +174,7 @@ def run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=
             # drop this node's gradients now: a leaf may keep a gradient nobody else references
             buf = grads = in_grads = g = tbuf = None
     finally:
-        STATE.grad_enabled = prev_mode
+        STATE.grad_enabled, STATE.autocast = prev_mode, prev_autocast
 
 
 def _run_pre_hooks(fn, buf, capture):

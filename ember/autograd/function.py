@@ -37,6 +37,7 @@ class BackwardCFunction(Node, FunctionCtx):
         self._materialize = True
         self.needs_input_grad = ()
         self._arg_is_tensor = ()
+        self._in_dtypes = ()
         self._out_meta = ()
 
     def name(self):
@@ -83,7 +84,10 @@ class BackwardCFunction(Node, FunctionCtx):
         if any(r is not None for r in result[n_args:]):
             raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
                                f"(expected {n_args}, got {len(result)})")
-        return tuple(r for r, is_t in zip(result, self._arg_is_tensor) if is_t)
+        grads = [r for r, is_t in zip(result, self._arg_is_tensor) if is_t]
+        # as torch's engine: a gradient comes back in its input's dtype (e.g. a Function that computed
+        # in float32 under autocast, for a bfloat16 input)
+        return tuple(g.to(d) if g is not None and g.dtype is not d else g for g, d in zip(grads, self._in_dtypes))
 
 
 class FunctionMeta(type):
@@ -118,6 +122,7 @@ class Function(metaclass=FunctionMeta):
         node._function = cls
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
         node._arg_is_tensor = is_tensor
+        node._in_dtypes = tuple(a.dtype for a in args if isinstance(a, Tensor))
         node.needs_input_grad = tuple(t and a._requires_grad for a, t in zip(args, is_tensor))
         uses_setup = cls.setup_context is not Function.setup_context
         with no_grad():

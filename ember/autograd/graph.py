@@ -9,9 +9,10 @@ import itertools
 
 
 class _State:
-    __slots__ = ("grad_enabled", "inference", "anomaly", "anomaly_check_nan")
+    __slots__ = ("grad_enabled", "inference", "anomaly", "anomaly_check_nan", "autocast")
 
     def __init__(self):
+        self.autocast = False  # some device type has autocast enabled (ember.amp)
         self.grad_enabled = True
         self.inference = False
         self.anomaly = False

@@ -803,3 +803,7 @@ __all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"
             "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
             "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
             "adaptive_max_pool2d_with_indices"]
+
+
+from ..amp.autocast_mode import apply_policy as _apply_autocast_policy  # noqa: E402
+_apply_autocast_policy(globals())  # linear, losses, ... follow torch's autocast lists

@@ -15,6 +15,7 @@ from . import normalization
 from . import misc
 from ._dispatch import check_inplace_allowed, commit_inplace
 from ._util import with_out
+from ..amp.autocast_mode import apply_policy as apply_autocast_policy
 
 MODULES = (pointwise, views, creation, conversion, reduction, linalg, shape, indexing, sorting, activation, conv,
            pooling, normalization, misc)
@@ -31,6 +32,7 @@ def make_inplace(fn):
 
 def _bind():
     for mod in MODULES:
+        apply_autocast_policy(vars(mod))  # before binding: Tensor methods autocast too, as in torch
         for name in getattr(mod, "TENSOR_METHODS", "").split():
             setattr(Tensor, name, getattr(mod, name))
         for name in getattr(mod, "INPLACE", "").split():

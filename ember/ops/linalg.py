@@ -65,6 +65,12 @@ def _addmul(out, bias, beta, alpha):
 
 # -- mm / bmm / mv / dot / matmul --------------------------------------------------------------
 
+def _in_dtype(out, a):
+    """A product's result in its operands' dtype: NumPy multiplies bfloat16 in float32 (as torch's
+    bfloat16 GEMM accumulates), and the result is rounded back to bfloat16 as torch's is."""
+    return out if out.dtype == a.dtype else out.astype(a.dtype)
+
+
 def _product_size(a, b):
     """Multiply-adds of a (batched) matrix product, for the BLAS thread policy."""
     k = a.shape[-1]
@@ -116,7 +122,7 @@ class _MatProduct(Node):
 
     def forward(self, a, b):
         before_product(*_product_size(a, b))
-        return a @ b
+        return _in_dtype(a @ b, a)
 
 
 class MmBackward0(_MatProduct):
@@ -171,7 +177,7 @@ class DotBackward0(Node):
     SAVES_INPUTS = True
 
     def forward(self, a, b):
-        return _xp(a).asarray(_xp(a).dot(a, b))
+        return _in_dtype(_xp(a).asarray(_xp(a).dot(a, b)), a)
 
     def backward(self, g):
         a, b = self.inputs
@@ -200,7 +206,7 @@ class MvBackward0(Node):
     SAVES_INPUTS = True
 
     def forward(self, m, v):
-        return m @ v
+        return _in_dtype(m @ v, m)
 
     def backward(self, g):
         e = self.next_edges
@@ -232,7 +238,7 @@ class SqueezeBackward4(Node):
     SAVES_INPUTS = True
 
     def forward(self, v, m):
-        return v @ m
+        return _in_dtype(v @ m, v)
 
     def backward(self, g):
         v, m = self.inputs
@@ -249,7 +255,7 @@ class UnsafeViewBackward0(Node):
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
         before_product(*_product_size(a, b))
-        return _xp(a).matmul(a, b)
+        return _in_dtype(_xp(a).matmul(a, b), a)
 
     def backward(self, g):
         a, b = self.inputs
@@ -365,7 +371,7 @@ class AddmmBackward0(_AddProduct):
 
     def _product(self, a, b):
         before_product(*_product_size(a, b))
-        return a @ b
+        return _in_dtype(a @ b, a)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -391,7 +397,7 @@ class BaddbmmBackward0(_AddProduct):
     _grads = staticmethod(_bmm_grads)
 
     def _product(self, a, b):
-        return _xp(a).matmul(a, b)
+        return _in_dtype(_xp(a).matmul(a, b), a)
 
 
 def _check_same3(input, b1, b2):
@@ -415,7 +421,7 @@ class AddbmmBackward0(_AddProduct):
         nb, n, k = a.shape
         self.nb = nb
         m = b.shape[2]
-        return a.transpose(1, 0, 2).reshape(n, nb * k) @ b.reshape(nb * k, m)
+        return _in_dtype(a.transpose(1, 0, 2).reshape(n, nb * k) @ b.reshape(nb * k, m), a)
 
     def _grads(self, g, a, b, need_a, need_b, alpha):
         # the batch sum's grad: g for every batch
@@ -442,7 +448,7 @@ class AddmvBackward0(_AddProduct):
     _grads = staticmethod(_mv_grads)
 
     def _product(self, mat, vec):
-        return mat @ vec
+        return _in_dtype(mat @ vec, mat)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
@@ -572,8 +578,9 @@ class _Einsum(Node):
         xp = _xp(arrays[0])
         eq = ",".join(subs) + "->" + out_subs
         opt = len(arrays) > 2 or (len(arrays) == 2 and max(a.size for a in arrays) > 256)
-        r = xp.einsum(eq, *arrays, optimize=opt) if opt else xp.einsum(eq, *arrays)
-        r = xp.asarray(r)
+        work = [a.astype(np.float32) if a.dtype.kind == "V" else a for a in arrays]  # bfloat16: einsum has no loop
+        r = xp.einsum(eq, *work, optimize=opt) if opt else xp.einsum(eq, *work)
+        r = _in_dtype(xp.asarray(r), arrays[0])
         if len(arrays) == 1 and (r.base is not None or r is arrays[0]):
             r = r.copy()  # np.einsum returns views for pure transposes/diagonals
         dt = arrays[0].dtype

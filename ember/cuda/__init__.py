@@ -1,5 +1,5 @@
 """ember.cuda: device queries and synchronisation, backed by CuPy when it is installed."""
-from . import _device
+from .. import _device
 
 
 def _cupy():
@@ -71,3 +71,11 @@ def _require():
     if not is_available():
         raise RuntimeError("Torch not compiled with CUDA enabled" if _cupy() is None else
                            "No CUDA GPUs are available")
+
+
+
+def __getattr__(name):  # ember.cuda.amp (torch.cuda.amp's deprecated spellings) loads on first use
+    if name == "amp":
+        import importlib
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")
