@@ -464,7 +464,15 @@ def _tv_rotate_ref(x, angle, mode, expand, fill, center=None):
     base[..., 1].copy_(torch.linspace(-oh * 0.5 + 0.5, oh * 0.5 + 0.5 - 1, steps=oh).unsqueeze_(-1))
     base[..., 2].fill_(1)
     grid = base.view(1, oh * ow, 3).bmm(theta.transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h])).view(1, oh, ow, 2)
-    img = torch.cat((x[None], torch.ones(1, 1, h, w)), 1)
+    del math
+    return _tv_sample(x, grid, mode, fill)
+
+
+def _tv_sample(x, grid, mode, fill):
+    """torchvision's _apply_grid_transform on a C x H x W float tensor: grid_sample with a mask channel,
+    then the fill where the mask is off."""
+    oh, ow = grid.shape[1:3]
+    img = torch.cat((x[None], torch.ones(1, 1, *x.shape[-2:])), 1)
     img = torch.nn.functional.grid_sample(img, grid, mode=mode, padding_mode="zeros", align_corners=False)
     mask, img = img[:, -1:].expand(1, x.shape[0], oh, ow), img[:, :-1]
     fill_img = torch.tensor(fill, dtype=img.dtype).view(1, len(fill), 1, 1).expand_as(img)
@@ -473,7 +481,6 @@ def _tv_rotate_ref(x, angle, mode, expand, fill, center=None):
         img[mask < 0.5] = fill_img[mask < 0.5]
     else:
         img = img * mask + (1.0 - mask) * fill_img
-    del math
     return img[0]
 
 
@@ -488,8 +495,8 @@ def test_rotation_tensor_matches_grid_sample(mode, angle, expand, center):
     assert out.shape == ref.shape
     if mode == "bilinear":
         np.testing.assert_allclose(out.numpy(), ref, atol=1e-5)
-    else:  # nearest: a grid point within float rounding of a .5 boundary may pick the neighbour
-        assert (np.abs(out.numpy() - ref) > 1e-6).mean() < 0.01
+    else:  # nearest: the grid is summed in torch's bmm order, so every pick is the same pixel
+        np.testing.assert_array_equal(out.numpy(), ref)
 
 
 def test_rotation_repr_and_errors():
@@ -504,6 +511,406 @@ def test_rotation_repr_and_errors():
         F.rotate(ember.zeros(1, 2, 2), "1")
     with pytest.raises(ValueError, match="^Interpolation mode 'bicubic' is unsupported with Tensor input$"):
         F.rotate(ember.zeros(1, 2, 2), 1.0, T.InterpolationMode.BICUBIC)
+
+
+# ------------------------------------------------------------------------------ affine
+# the geometric tests draw from their own generator, leaving RNG's sequence to the tests below
+GEO_RNG = np.random.default_rng(4321)
+
+
+def g8(*shape):
+    return GEO_RNG.integers(0, 256, shape, dtype=np.uint8)
+def test_affine_inverse_matrix_inverts_forward():
+    for center, angle, tr, sc, sh in [([0.0, 0.0], 30.0, [2.0, -1.0], 1.3, [10.0, -5.0]),
+                                      ([3.5, 2.0], -75.0, [0.0, 4.0], 0.6, [0.0, 20.0])]:
+        fwd = np.vstack([np.reshape(F._get_inverse_affine_matrix(center, angle, tr, sc, sh, inverted=False), (2, 3)),
+                         [0, 0, 1]])
+        inv = np.vstack([np.reshape(F._get_inverse_affine_matrix(center, angle, tr, sc, sh), (2, 3)), [0, 0, 1]])
+        np.testing.assert_allclose(fwd @ inv, np.eye(3), atol=1e-12)
+
+
+def test_affine_first_principles():
+    a = g8(7, 9, 3)
+    t = ember.from_numpy(a.transpose(2, 0, 1).copy())
+    shifted = np.zeros_like(a)
+    shifted[1:, 2:] = a[:-1, :-2]  # translate = (2, 1): x by 2, y by 1
+    same(F.affine(Image.fromarray(a), 0.0, [2, 1], 1.0, 0.0), shifted)
+    same(F.affine(t, 0.0, (2, 1), 1.0, [0.0]), shifted.transpose(2, 0, 1))
+    sq = g8(6, 6, 3)  # a clockwise quarter turn about the centre maps the pixel grid onto itself
+    same(F.affine(Image.fromarray(sq), 90, [0, 0], 1.0, 0.0), np.rot90(sq, k=-1))
+    same(F.affine(ember.from_numpy(sq.transpose(2, 0, 1).copy()), 90.0, [0, 0], 1.0, [0.0, 0.0],
+                  T.InterpolationMode.BILINEAR), np.rot90(sq, k=-1).transpose(2, 0, 1))
+
+
+@pytest.mark.parametrize("interp", ["nearest", "bilinear", "bicubic"])
+def test_affine_pil_equals_pillow(interp):
+    a = g8(11, 14, 3)
+    im = Image.fromarray(a)
+    for kw, center in [(dict(angle=30.0, translate=[2, -1], scale=1.2, shear=[10.0, -5.0]), [7.0, 5.5]),
+                       (dict(angle=-45, translate=(0, 3), scale=0.7, shear=7, center=[3, 4], fill=(10, 20, 30)), [3, 4])]:
+        out = F.affine(im, interpolation=T.InterpolationMode(interp), **kw)
+        shear = kw["shear"] if isinstance(kw["shear"], list) else [kw["shear"], 0.0]
+        m = F._get_inverse_affine_matrix(center, float(kw["angle"]), list(kw["translate"]), kw["scale"], shear)
+        exp = im.transform(im.size, Image.Transform.AFFINE, m, F.pil_modes_mapping[T.InterpolationMode(interp)],
+                           fillcolor=kw.get("fill", (0, 0, 0)))
+        same(out, np.asarray(exp))
+
+
+def test_affine_tensor_torchvision_values():
+    # values printed by torchvision 0.29.1 (torchvision.transforms.functional.affine) on the same input
+    t = ember.from_numpy(np.arange(30, dtype=np.uint8).reshape(1, 5, 6) * 8)
+    out = F.affine(t, 30.0, [1, 0], 1.1, [5.0, 2.0], T.InterpolationMode.BILINEAR, fill=[7.0])
+    same(out, np.array([[[7, 26, 52, 38, 23, 13], [20, 109, 95, 80, 66, 52], [129, 152, 138, 123, 109, 94],
+                         [98, 195, 180, 166, 152, 137], [7, 27, 122, 209, 194, 180]]], np.uint8))
+    out = F.affine(t, -90.0, [0, 1], 1.0, 0.0, T.InterpolationMode.NEAREST, fill=[3.0], center=[1, 2])
+    same(out, np.array([[[72, 120, 168, 216, 3, 3], [64, 112, 160, 208, 3, 3], [56, 104, 152, 200, 3, 3],
+                         [48, 96, 144, 192, 3, 3], [3, 3, 3, 3, 3, 3]]], np.uint8))
+
+
+def _tv_affine_grid(matrix, w, h):
+    theta = torch.tensor(matrix, dtype=torch.float32).reshape(1, 2, 3)
+    base = torch.empty(1, h, w, 3)
+    base[..., 0].copy_(torch.linspace(-w * 0.5 + 0.5, w * 0.5 + 0.5 - 1, steps=w))
+    base[..., 1].copy_(torch.linspace(-h * 0.5 + 0.5, h * 0.5 + 0.5 - 1, steps=h).unsqueeze_(-1))
+    base[..., 2].fill_(1)
+    return base.view(1, h * w, 3).bmm(theta.transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h])).view(1, h, w, 2)
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("angle,translate,scale,shear,center", [(37.0, [1, -2], 1.3, [12.0, -4.0], None),
+                                                                (-120.0, [0, 0], 0.8, [0.0, 25.0], [2, 3])])
+def test_affine_tensor_matches_grid_sample(mode, angle, translate, scale, shear, center):
+    x = GEO_RNG.random((3, 9, 13), dtype=np.float32)
+    fill = [0.5, 0.25, 1.0]
+    out = F.affine(ember.from_numpy(x), angle, translate, scale, shear, T.InterpolationMode(mode), fill, center)
+    cf = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, [13, 9])]
+    m = F._get_inverse_affine_matrix(cf, angle, [float(v) for v in translate], scale, shear)
+    ref = _tv_sample(torch.from_numpy(x), _tv_affine_grid(m, 13, 9), mode, fill).numpy()
+    if mode == "bilinear":
+        np.testing.assert_allclose(out.numpy(), ref, atol=1e-5)
+    else:
+        np.testing.assert_array_equal(out.numpy(), ref)
+
+
+def test_random_affine_params_and_forward():
+    # draws, in torchvision's order: angle, tx, ty (each rounded), scale, shear x, shear y
+    for s in range(10):
+        ember.manual_seed(s)
+        angle, (tx, ty), sc, (shx, shy) = T.RandomAffine.get_params([-30.0, 30.0], [0.2, 0.5], [0.5, 1.5],
+                                                                      [-10.0, 10.0, 2.0, 6.0], [20, 10])
+        ember.manual_seed(s)
+        draws = [float(ember.empty(1).uniform_(lo, hi).item())
+                 for lo, hi in [(-30.0, 30.0), (-4.0, 4.0), (-5.0, 5.0), (0.5, 1.5), (-10.0, 10.0), (2.0, 6.0)]]
+        assert (angle, tx, ty, sc, shx, shy) == (draws[0], int(round(draws[1])), int(round(draws[2])), *draws[3:])
+        assert isinstance(tx, int) and isinstance(sc, float)
+    ember.manual_seed(0)
+    assert T.RandomAffine.get_params([-5.0, 5.0], None, None, None, [8, 8])[1:] == ((0, 0), 1.0, (0.0, 0.0))
+    ember.manual_seed(0)
+    shear2 = T.RandomAffine.get_params([0.0, 0.0], None, None, [-10.0, 10.0], [8, 8])[3]
+    assert shear2[1] == 0.0 and -10.0 <= shear2[0] <= 10.0
+    a = g8(12, 15, 3)
+    t = ember.from_numpy(a.transpose(2, 0, 1).copy())
+    tr = T.RandomAffine(20, translate=(0.1, 0.2), scale=(0.9, 1.1), shear=5, interpolation=T.InterpolationMode.BILINEAR,
+                        fill=4, center=(3, 4))
+    for img in (Image.fromarray(a), t):
+        ember.manual_seed(7)
+        out = tr(img)
+        ember.manual_seed(7)
+        ret = T.RandomAffine.get_params(tr.degrees, tr.translate, tr.scale, tr.shear, [15, 12])
+        fill = 4 if isinstance(img, Image.Image) else [4.0, 4.0, 4.0]
+        same(out, F.affine(img, *ret, interpolation=T.InterpolationMode.BILINEAR, fill=fill, center=(3, 4)))
+    # degrees=(30, 30), scale=(2, 2), ... draw fixed values
+    fixed = T.RandomAffine((30, 30), scale=(2, 2), shear=(10, 10, 5, 5))(t)
+    same(fixed, F.affine(t, 30.0, [0, 0], 2.0, [10.0, 5.0], fill=[0.0, 0.0, 0.0]))
+
+
+def test_random_affine_repr_and_errors():
+    # reprs and messages as torchvision 0.29.1 prints them
+    assert repr(T.RandomAffine(10)) == "RandomAffine(degrees=[-10.0, 10.0])"
+    assert repr(T.RandomAffine((0, 90), translate=(0.1, 0.2), scale=(0.5, 2), shear=[1, 2, 3, 4],
+                               interpolation=T.InterpolationMode.BILINEAR, fill=(1, 2, 3), center=[4, 5])) == (
+        "RandomAffine(degrees=[0.0, 90.0], translate=(0.1, 0.2), scale=(0.5, 2), shear=[1.0, 2.0, 3.0, 4.0], "
+        "interpolation=bilinear, fill=(1, 2, 3), center=[4, 5])")
+    assert repr(T.RandomAffine(3, shear=4, fill=None, interpolation=0)) == "RandomAffine(degrees=[-3.0, 3.0], shear=[-4.0, 4.0])"
+    cases = [(dict(degrees=-1), ValueError, "If degrees is a single number, it must be positive."),
+             (dict(degrees=[1]), ValueError, "degrees should be a sequence of length 2."),
+             (dict(degrees="abc"), ValueError, "degrees should be a sequence of length 2."),
+             (dict(degrees=5, translate=0.1), TypeError, "translate should be a sequence of length 2."),
+             (dict(degrees=5, translate=(0.1, 1.5)), ValueError, "translation values should be between 0 and 1"),
+             (dict(degrees=5, scale=(0, 1)), ValueError, "scale values should be positive"),
+             (dict(degrees=5, shear=-2), ValueError, "If shear is a single number, it must be positive."),
+             (dict(degrees=5, shear=(1, 2, 3)), ValueError, "shear should be a sequence of length 2 or 4."),
+             (dict(degrees=5, fill={}), TypeError, "Fill should be either a sequence or a number."),
+             (dict(degrees=5, center=3), TypeError, "center should be a sequence of length 2.")]
+    for kw, exc, msg in cases:
+        with pytest.raises(exc) as ei:
+            T.RandomAffine(**kw)
+        assert str(ei.value) == msg
+    with pytest.raises(RuntimeError, match=r"^uniform_ expects to return a \[from, to\) range, but found from=10 > to=-10$"):
+        T.RandomAffine((10, -10))(ember.zeros(1, 4, 4))
+    with pytest.raises(ValueError, match=r"^The number of elements in 'fill' cannot broadcast to match the number of "
+                                         r"channels of the image \(2 != 3\)$"):
+        T.RandomAffine(5, fill=(1, 2))(ember.zeros(3, 4, 4))
+    with pytest.raises(ValueError, match=r"^The number of elements in 'fill' does not match the number of channels of "
+                                         r"the image \(2 != 3\)$"):
+        T.RandomAffine(5, fill=(1, 2))(Image.fromarray(g8(4, 4, 3)))
+    with pytest.raises(TypeError, match="^Unexpected type <class 'numpy.ndarray'>$"):
+        T.RandomAffine(5)(g8(3, 3))
+    for args, exc, msg in [(("1", [0, 0], 1.0, 0.0), TypeError, "Argument angle should be int or float"),
+                           ((1, 0, 1.0, 0.0), TypeError, "Argument translate should be a sequence"),
+                           ((1, [0], 1.0, 0.0), ValueError, "Argument translate should be a sequence of length 2"),
+                           ((1, [0, 0], 0.0, 0.0), ValueError, "Argument scale should be positive"),
+                           ((1, [0, 0], 1.0, "s"), TypeError, "Shear should be either a single value or a sequence of two values"),
+                           ((1, [0, 0], 1.0, [1, 2, 3]), ValueError, "Shear should be a sequence containing two values. Got [1, 2, 3]")]:
+        with pytest.raises(exc) as ei:
+            F.affine(ember.zeros(1, 4, 4), *args)
+        assert str(ei.value) == msg
+
+
+def test_uniform_reversed_range_error():
+    with pytest.raises(RuntimeError, match=r"^uniform_ expects to return a \[from, to\) range, but found "
+                                           r"from=0.123457 > to=-1e-07$"):
+        ember.empty(2).uniform_(0.1234567, -1e-7)
+
+
+# ------------------------------------------------------------------------------ perspective
+SP = [[0, 0], [5, 0], [5, 4], [0, 4]]
+EP = [[1, 1], [5, 0], [4, 4], [0, 3]]
+# torchvision 0.29.1's _get_perspective_coeffs(SP, EP)
+TV_COEFFS = [5.151515007019043, 2.5757575035095215, -7.7272725105285645, 1.2363636493682861, 4.9454545974731445,
+             -6.181818008422852, 0.521212100982666, 0.38787877559661865]
+
+
+def test_perspective_coeffs():
+    c = F._get_perspective_coeffs(SP, EP)
+    np.testing.assert_allclose(c, TV_COEFFS, rtol=1e-6)
+    assert all(isinstance(v, float) and v == float(np.float32(v)) for v in c)  # float32 values, as torchvision
+    for (x, y), (u, v) in zip(EP, SP):  # the map takes every end point back to its start point
+        den = c[6] * x + c[7] * y + 1
+        np.testing.assert_allclose([(c[0] * x + c[1] * y + c[2]) / den, (c[3] * x + c[4] * y + c[5]) / den], [u, v],
+                                   atol=1e-5)
+    with pytest.raises(ValueError, match="^Please provide exactly four corners, got 3 startpoints and 4 endpoints.$"):
+        F.perspective(ember.zeros(1, 4, 4), SP[:3], EP)
+
+
+@pytest.mark.parametrize("interp", ["nearest", "bilinear", "bicubic"])
+def test_perspective_pil_equals_pillow(interp):
+    a = g8(5, 6, 3)
+    im = Image.fromarray(a)
+    for fill, fillcolor in [(None, (0, 0, 0)), (7, (7, 7, 7)), ([1, 2, 3], (1, 2, 3))]:
+        out = F.perspective(im, SP, EP, T.InterpolationMode(interp), fill)
+        exp = im.transform(im.size, Image.Transform.PERSPECTIVE, TV_COEFFS,
+                           F.pil_modes_mapping[T.InterpolationMode(interp)], fillcolor=fillcolor)
+        same(out, np.asarray(exp))
+    g = Image.fromarray(g8(5, 6))
+    same(F.perspective(g, SP, EP, 2, [9]), np.asarray(g.transform(g.size, Image.Transform.PERSPECTIVE, TV_COEFFS,
+                                                                   Image.Resampling.BILINEAR, fillcolor=9)))
+
+
+def test_perspective_tensor_first_principles_and_torchvision_values():
+    x = GEO_RNG.random((2, 3, 5, 6), dtype=np.float32)
+    corners = [[0, 0], [5, 0], [5, 4], [0, 4]]
+    for mode in ("nearest", "bilinear"):  # start points == end points: the identity
+        np.testing.assert_allclose(F.perspective(ember.from_numpy(x), corners, corners,
+                                                 T.InterpolationMode(mode)).numpy(), x, atol=1e-6)
+    # values printed by torchvision 0.29.1 (torchvision.transforms.functional.perspective) on the same input
+    t = ember.from_numpy(np.arange(30, dtype=np.uint8).reshape(1, 5, 6) * 8)
+    same(F.perspective(t, SP, EP, T.InterpolationMode.NEAREST, fill=[9.0]),
+         np.array([[[9, 9, 9, 24, 32, 40], [9, 56, 72, 80, 80, 88], [144, 112, 120, 128, 136, 136],
+                    [200, 208, 168, 176, 184, 184], [9, 9, 224, 224, 232, 232]]], np.uint8))
+    same(F.perspective(t, SP, EP),
+         np.array([[[0, 0, 4, 19, 35, 52], [0, 48, 69, 84, 94, 103], [123, 131, 136, 140, 143, 132],
+                    [199, 193, 189, 186, 184, 150], [0, 89, 169, 225, 218, 161]]], np.uint8))
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_perspective_tensor_matches_grid_sample(mode):
+    x = GEO_RNG.random((3, 13, 17), dtype=np.float32)
+    sp = [[0, 0], [16, 0], [16, 12], [0, 12]]
+    ep = [[2, 1], [15, 3], [14, 11], [1, 10]]  # NumPy's matmul order would move some nearest picks here
+    c = F._get_perspective_coeffs(sp, ep)
+    oh, ow = 13, 17
+    # torchvision's _perspective_grid, written with torch
+    theta1 = torch.tensor([[[c[0], c[1], c[2]], [c[3], c[4], c[5]]]])
+    theta2 = torch.tensor([[[c[6], c[7], 1.0], [c[6], c[7], 1.0]]])
+    base = torch.empty(1, oh, ow, 3)
+    base[..., 0].copy_(torch.linspace(0.5, ow + 0.5 - 1.0, steps=ow))
+    base[..., 1].copy_(torch.linspace(0.5, oh + 0.5 - 1.0, steps=oh).unsqueeze_(-1))
+    base[..., 2].fill_(1)
+    g1 = base.view(1, oh * ow, 3).bmm(theta1.transpose(1, 2) / torch.tensor([0.5 * ow, 0.5 * oh]))
+    g2 = base.view(1, oh * ow, 3).bmm(theta2.transpose(1, 2))
+    grid = (g1 / g2 - 1.0).view(1, oh, ow, 2)
+    fill = [0.5, 0.25, 1.0]
+    ref = _tv_sample(torch.from_numpy(x), grid, mode, fill).numpy()
+    out = F.perspective(ember.from_numpy(x), sp, ep, T.InterpolationMode(mode), fill).numpy()
+    if mode == "bilinear":
+        np.testing.assert_allclose(out, ref, atol=1e-5)
+    else:
+        np.testing.assert_array_equal(out, ref)
+
+
+def test_random_perspective():
+    for s in range(20):
+        ember.manual_seed(s)
+        sp, ep = T.RandomPerspective.get_params(17, 10, 0.6)
+        assert sp == [[0, 0], [16, 0], [16, 9], [0, 9]]
+        dx, dy = int(0.6 * 8), int(0.6 * 5)
+        ember.manual_seed(s)  # draws: x then y of top-left, top-right, bottom-right, bottom-left
+        ranges = [(0, dx + 1), (0, dy + 1), (17 - dx - 1, 17), (0, dy + 1), (17 - dx - 1, 17), (10 - dy - 1, 10),
+                  (0, dx + 1), (10 - dy - 1, 10)]
+        flat = [int(ember.randint(lo, hi, size=(1,)).item()) for lo, hi in ranges]
+        assert ep == [flat[0:2], flat[2:4], flat[4:6], flat[6:8]]
+    a = g8(10, 17, 3)
+    t = ember.from_numpy(a.transpose(2, 0, 1).copy())
+    tr = T.RandomPerspective(0.6, p=0.5, fill=(1, 2, 3))
+    applied = 0
+    for s in range(12):
+        for img in (Image.fromarray(a), t):
+            ember.manual_seed(s)
+            out = tr(img)
+            ember.manual_seed(s)
+            if float(ember.rand(1)) < 0.5:
+                sp, ep = T.RandomPerspective.get_params(17, 10, 0.6)
+                fill = (1, 2, 3) if isinstance(img, Image.Image) else [1.0, 2.0, 3.0]
+                same(out, F.perspective(img, sp, ep, T.InterpolationMode.BILINEAR, fill))
+                applied += 1
+            else:
+                assert out is img
+    assert 0 < applied < 24
+    assert repr(T.RandomPerspective(0.3, p=0.2, interpolation=0)) == "RandomPerspective(p=0.2)"
+    assert T.RandomPerspective(fill=None).fill == 0
+    with pytest.raises(TypeError, match="^Fill should be either a sequence or a number.$"):
+        T.RandomPerspective(fill={})
+    with pytest.raises(ValueError, match="^Interpolation mode 'box' is unsupported with Tensor input$"):
+        T.RandomPerspective(p=1.0, interpolation=T.InterpolationMode.BOX)(t)
+    with pytest.raises(TypeError, match="^img should be PIL Image. Got <class 'numpy.ndarray'>$"):
+        F.perspective(a, SP, EP)
+
+
+# ------------------------------------------------------------------------------ five / ten crop
+def test_five_and_ten_crop():
+    a = g8(7, 9, 3)
+    t = ember.from_numpy(a.transpose(2, 0, 1).copy())
+    exp = [a[:3, :4], a[:3, 5:], a[4:, :4], a[4:, 5:], a[2:5, 2:6]]  # tl, tr, bl, br, center (round((7-3)/2), ...)
+    for img, view in ((Image.fromarray(a), lambda x: x), (t, lambda x: x.transpose(2, 0, 1))):
+        crops = T.FiveCrop((3, 4))(img)
+        assert isinstance(crops, tuple) and len(crops) == 5
+        for c, e in zip(crops, exp):
+            same(c, view(e))
+        for vflip, flip in ((False, lambda x: x[:, ::-1]), (True, lambda x: x[::-1])):
+            crops = T.TenCrop((3, 4), vertical_flip=vflip)(img)
+            assert len(crops) == 10
+            flipped = flip(a)
+            exp_f = [flipped[:3, :4], flipped[:3, 5:], flipped[4:, :4], flipped[4:, 5:], flipped[2:5, 2:6]]
+            for c, e in zip(crops, exp + exp_f):
+                same(c, view(e))
+    assert [c.size for c in F.five_crop(Image.fromarray(a), 5)] == [(5, 5)] * 5
+    assert [tuple(c.shape) for c in F.ten_crop(t, [2])] == [(3, 2, 2)] * 10
+    assert repr(T.FiveCrop(3)) == "FiveCrop(size=(3, 3))"
+    assert repr(T.TenCrop([3, 4], vertical_flip=True)) == "TenCrop(size=[3, 4], vertical_flip=True)"
+    with pytest.raises(ValueError, match=r"^Please provide only two dimensions \(h, w\) for size.$"):
+        T.FiveCrop((1, 2, 3))
+    with pytest.raises(ValueError, match=r"^Please provide only two dimensions \(h, w\) for size.$"):
+        F.ten_crop(t, (1, 2, 3))
+    with pytest.raises(ValueError, match=r"^Requested crop size \(8, 8\) is bigger than input size \(7, 9\)$"):
+        T.FiveCrop(8)(Image.fromarray(a))
+    with pytest.raises(ValueError, match=r"^Requested crop size \[3, 10\] is bigger than input size \(7, 9\)$"):
+        F.five_crop(t, [3, 10])
+
+
+# ------------------------------------------------------------------------------ elastic
+# a fixed displacement field (1 x 5 x 6 x 2) and torchvision 0.29.1's elastic_transform outputs for it
+DISP = np.linspace(-0.4, 0.4, 60, dtype=np.float32).reshape(1, 5, 6, 2)
+
+
+def test_elastic_transform_functional():
+    x = GEO_RNG.random((2, 3, 5, 6), dtype=np.float32)
+    for mode in ("nearest", "bilinear", "bicubic"):  # zero displacement: the identity grid samples pixel centres
+        np.testing.assert_allclose(F.elastic_transform(ember.from_numpy(x), ember.zeros(1, 5, 6, 2),
+                                                       T.InterpolationMode(mode)).numpy(), x, atol=1e-6)
+    t = ember.from_numpy(np.arange(30, dtype=np.uint8).reshape(1, 5, 6) * 8)
+    out = F.elastic_transform(t, ember.from_numpy(DISP))
+    tv = np.array([[[0, 0, 1, 4, 8, 13], [6, 27, 39, 51, 63, 75], [69, 99, 111, 123, 135, 118],
+                    [158, 170, 182, 194, 206, 70], [67, 56, 44, 30, 15, 0]]], np.uint8)
+    same(out, tv)
+    pil = F.elastic_transform(Image.fromarray(t.numpy()[0]), ember.from_numpy(DISP))  # PIL: through a uint8 tensor
+    assert isinstance(pil, Image.Image) and pil.mode == "L"
+    same(pil, tv[0])
+    tv_bicubic = np.array([[0, 0, 0, 2, 5, 9], [4, 25, 36, 48, 60, 81], [68, 98, 110, 124, 138, 125],
+                           [187, 186, 202, 217, 259, 75], [68, 53, 40, 26, 12, 0]], np.float32)
+    out = F.elastic_transform(t.float() / 255, ember.from_numpy(DISP), T.InterpolationMode.BICUBIC)
+    same(np.abs(np.round(out.numpy()[0] * 255)), tv_bicubic)
+    with pytest.warns(UserWarning, match="Argument interpolation should be of type InterpolationMode instead of int"):
+        same(F.elastic_transform(t, ember.from_numpy(DISP), 2), tv)
+    with pytest.raises(TypeError, match="^Argument displacement should be a Tensor$"):
+        F.elastic_transform(t, DISP)
+    with pytest.raises(ValueError, match=r"^Argument displacement shape should be ember.Size\(\[1, 5, 6, 2\]\), "
+                                         r"but given ember.Size\(\[1, 5, 5, 2\]\)$"):
+        F.elastic_transform(t, ember.zeros(1, 5, 5, 2))
+    with pytest.raises(TypeError, match="^img should be PIL Image or Tensor. Got <class 'numpy.ndarray'>$"):
+        F.elastic_transform(t.numpy(), ember.from_numpy(DISP))
+    with pytest.raises(ValueError, match="^nn.functional.grid_sample\\(\\): expected mode to be 'bilinear', 'nearest' or "
+                                         "'bicubic', but got: 'nearest-exact'$"):
+        F.elastic_transform(t, ember.from_numpy(DISP), T.InterpolationMode.NEAREST_EXACT)
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic"])
+def test_elastic_transform_matches_grid_sample(mode):
+    x = GEO_RNG.random((3, 9, 11), dtype=np.float32)
+    d = ((GEO_RNG.random((1, 9, 11, 2)) - 0.5) * 0.6).astype(np.float32)
+    ys, xs = (torch.linspace((-s + 1) / s, (s - 1) / s, s) for s in (9, 11))
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    grid = torch.stack([gx, gy], -1).unsqueeze(0) + torch.from_numpy(d)
+    fill = [0.3, 0.6, 0.9]
+    ref = _tv_sample(torch.from_numpy(x), grid, mode, fill).numpy()
+    out = F.elastic_transform(ember.from_numpy(x), ember.from_numpy(d), T.InterpolationMode(mode), fill).numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-5)
+
+
+def test_elastic_transform_class():
+    for s in range(3):  # sigma 0: no blur, so the field is the two rand draws scaled by alpha / (W, H)
+        ember.manual_seed(s)
+        d = T.ElasticTransform.get_params([3.0, 4.0], [0.0, 0.0], [5, 8])
+        ember.manual_seed(s)
+        rx = ember.rand([1, 1, 5, 8]) * 2 - 1
+        ry = ember.rand([1, 1, 5, 8]) * 2 - 1
+        assert tuple(d.shape) == (1, 5, 8, 2) and d.dtype == ember.float32
+        np.testing.assert_allclose(d.numpy()[0, ..., 0], rx.numpy()[0, 0] * 3.0 / 8, rtol=1e-6)
+        np.testing.assert_allclose(d.numpy()[0, ..., 1], ry.numpy()[0, 0] * 4.0 / 5, rtol=1e-6)
+    ember.manual_seed(0)
+    d = T.ElasticTransform.get_params([50.0, 50.0], [1.0, 2.0], [40, 30])
+    ember.manual_seed(0)  # sigma > 0: each component blurred with kernel int(8 sigma + 1) made odd, sigma pair as given
+    rx = ember.rand([1, 1, 40, 30]) * 2 - 1
+    np.testing.assert_allclose(d.numpy()[0, ..., 0], (F.gaussian_blur(rx, [9, 9], [1.0, 2.0]) * 50.0 / 30).numpy()[0, 0],
+                               rtol=1e-5, atol=1e-7)
+    a = g8(12, 13, 3)
+    t = ember.from_numpy(a.transpose(2, 0, 1).copy())
+    tr = T.ElasticTransform(alpha=(5.0, 8.0), sigma=1.5, fill=3)
+    for img in (Image.fromarray(a), t):
+        ember.manual_seed(9)
+        out = tr(img)
+        ember.manual_seed(9)
+        disp = T.ElasticTransform.get_params([5.0, 8.0], [1.5, 1.5], [12, 13])
+        same(out, F.elastic_transform(img, disp, T.InterpolationMode.BILINEAR, [3.0]))
+    same(T.ElasticTransform(alpha=0.0, sigma=0.0)(t), t)
+    # reprs and messages as torchvision 0.29.1 prints them
+    assert repr(T.ElasticTransform()) == ("ElasticTransform(alpha=[50.0, 50.0], sigma=[5.0, 5.0], "
+                                          "interpolation=InterpolationMode.BILINEAR, fill=[0.0])")
+    assert repr(T.ElasticTransform((1.0, 2.0), [3.0, 4.0], 0, (1, 2, 3))) == (
+        "ElasticTransform(alpha=(1.0, 2.0), sigma=[3.0, 4.0], interpolation=InterpolationMode.NEAREST, "
+        "fill=[1.0, 2.0, 3.0])")
+    for kw, exc, msg in [(dict(alpha=50), TypeError, "alpha should be float or a sequence of floats. Got <class 'int'>"),
+                         (dict(alpha=(1.0,)), ValueError, "If alpha is a sequence its length should be 2. Got 1"),
+                         (dict(alpha=(1.0, 2)), TypeError, "alpha should be a sequence of floats. Got <class 'int'>"),
+                         (dict(sigma=5), TypeError, "sigma should be float or a sequence of floats. Got <class 'int'>"),
+                         (dict(fill="x"), TypeError, "fill should be int or float or a list or tuple of them. "
+                                                     "Got <class 'str'>")]:
+        with pytest.raises(exc) as ei:
+            T.ElasticTransform(**kw)
+        assert str(ei.value) == msg
 
 
 # ------------------------------------------------------------------------------ color

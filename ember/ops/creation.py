@@ -487,6 +487,8 @@ def _rand_inplace(self, sample, generator):
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     from_ = kw.pop("from", from_)
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_:g} > to={to:g}")
     return _rand_inplace(self, lambda g, s: g.uniform(from_, to, s), generator)
 
 

@@ -195,6 +195,12 @@ def affine(img, matrix, interpolation=0, fill=None):
     return img.transform(img.size, Image.Transform.AFFINE, matrix, interpolation, **opts)
 
 
+def perspective(img, perspective_coeffs, interpolation=3, fill=None):
+    _check(img)
+    opts = _parse_fill(fill, img)
+    return img.transform(img.size, _pil().Transform.PERSPECTIVE, perspective_coeffs, interpolation, **opts)
+
+
 def rotate(img, angle, interpolation=0, expand=False, center=None, fill=None):
     _check(img)
     opts = _parse_fill(fill, img)

@@ -261,43 +261,105 @@ def _linspace32(start, end, steps):
                     np.float32(end) - step * (np.float32(steps - 1) - i)).astype(np.float32)
 
 
+def _grid_dtype(a):
+    """The dtype torchvision builds sampling grids in: the image's float dtype, else float32."""
+    return a.dtype if a.dtype.kind == "f" else np.dtype(np.float32)
+
+
+def _base_grid(x0, y0, ow, oh, dt):
+    """(oh * ow, 3) rows (x, y, 1): x = linspace(x0, x0 + ow - 1, ow), y likewise (torch's float32
+    linspace, as torchvision fills its base grid)."""
+    base = np.empty((oh, ow, 3), dtype=dt)
+    base[..., 0] = _linspace32(x0, x0 + ow - 1.0, ow)
+    base[..., 1] = _linspace32(y0, y0 + oh - 1.0, oh)[:, None]
+    base[..., 2] = 1
+    return base.reshape(oh * ow, 3)
+
+
+def _rows_times(base, m):
+    """``base @ m`` for (n, 3) rows and a (3, k) matrix, summed left to right as torch's CPU bmm does
+    for this shape (NumPy's matmul rounds differently, which moves nearest-neighbour picks at .5)."""
+    return (base[:, 0:1] * m[0] + base[:, 1:2] * m[1]) + base[:, 2:3] * m[2]
+
+
 def _gen_affine_grid(theta, w, h, ow, oh):
     """theta: (2, 3) array. Returns the (oh, ow, 2) sampling grid in [-1, 1] coordinates."""
     d = 0.5
     dt = theta.dtype
-    base = np.empty((oh, ow, 3), dtype=dt)
-    base[..., 0] = _linspace32(-ow * 0.5 + d, ow * 0.5 + d - 1, ow)
-    base[..., 1] = _linspace32(-oh * 0.5 + d, oh * 0.5 + d - 1, oh)[:, None]
-    base[..., 2] = 1
+    base = _base_grid(-ow * 0.5 + d, -oh * 0.5 + d, ow, oh, dt)
     rescaled = theta.T / np.array([0.5 * w, 0.5 * h], dtype=dt)
-    return (base.reshape(oh * ow, 3) @ rescaled).reshape(oh, ow, 2)
+    return _rows_times(base, rescaled).reshape(oh, ow, 2)
+
+
+def _perspective_grid(coeffs, ow, oh, dt):
+    """Pillow's perspective mapping (x, y) -> ((c0 x + c1 y + c2) / (c6 x + c7 y + 1), (c3 x + c4 y + c5) / ...)
+    at the pixel centres, as an (oh, ow, 2) grid in [-1, 1] coordinates."""
+    theta1 = np.array([[coeffs[0], coeffs[1], coeffs[2]], [coeffs[3], coeffs[4], coeffs[5]]], dtype=dt)
+    theta2 = np.array([[coeffs[6], coeffs[7], 1.0], [coeffs[6], coeffs[7], 1.0]], dtype=dt)
+    d = 0.5
+    base = _base_grid(d, d, ow, oh, dt)
+    grid1 = _rows_times(base, theta1.T / np.array([0.5 * ow, 0.5 * oh], dtype=dt))
+    grid2 = _rows_times(base, theta2.T)
+    return (grid1 / grid2 - dt.type(1.0)).reshape(oh, ow, 2)
+
+
+def _create_identity_grid(size):
+    """(H, W, 2) grid of the pixel centres in [-1, 1] coordinates (x first)."""
+    ys, xs = (_linspace32((-s + 1) / s, (s - 1) / s, s) for s in size)
+    grid_y, grid_x = np.meshgrid(ys, xs, indexing="ij")
+    return np.stack([grid_x, grid_y], -1)
+
+
+def _taps(flat, xi, yi, w, h):
+    """Pixel values at integer coordinates ``xi``, ``yi`` (float arrays) of ``flat`` (N, C, H * W); 0 outside
+    the image (padding_mode='zeros'). Returns (N, C, xi.size)."""
+    ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+    idx = np.where(ok, yi * w + xi, 0).astype(np.int64).ravel()
+    return flat[:, :, idx] * ok.ravel().astype(flat.dtype)
+
+
+def _cubic_weights(t):
+    """Weights of the taps at -1, 0, 1, 2 for a fraction ``t`` (cubic convolution, A = -0.75, as torch)."""
+    A = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
 def _grid_sample_a(a, grid, mode):
     """grid_sample(a, grid, mode, padding_mode='zeros', align_corners=False); a: (N, C, H, W)."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
+                         f"but got: '{mode}'")
     n, c, h, w = a.shape
     gx = ((grid[..., 0] + 1) * w - 1) / 2
     gy = ((grid[..., 1] + 1) * h - 1) / 2
     flat = a.reshape(n, c, h * w)
     if mode == "nearest":
-        ix = np.rint(gx).astype(np.int64)
-        iy = np.rint(gy).astype(np.int64)
-        ok = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-        idx = np.where(ok, iy * w + ix, 0).ravel()
-        out = flat[:, :, idx] * ok.ravel().astype(a.dtype)
-        return out.reshape(n, c, *gx.shape)
+        return _taps(flat, np.rint(gx), np.rint(gy), w, h).reshape(n, c, *gx.shape)
     x0 = np.floor(gx)
     y0 = np.floor(gy)
+    if mode == "bicubic":  # along x in each of the 4 rows, then along y (torch's order of sums)
+        wx = [wt.ravel() for wt in _cubic_weights(gx - x0)]
+        wy = [wt.ravel() for wt in _cubic_weights(gy - y0)]
+        out = 0
+        for j in range(4):
+            yi = y0 + (j - 1)
+            row = _taps(flat, x0 - 1, yi, w, h) * wx[0]
+            for i in range(1, 4):
+                row = row + _taps(flat, x0 + (i - 1), yi, w, h) * wx[i]
+            out = out + row * wy[j]
+        return out.reshape(n, c, *gx.shape)
     out = np.zeros((n, c, gx.size), dtype=a.dtype)
-    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
-        xi = x0 + dx
-        yi = y0 + dy
+    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):  # nw, ne, sw, se
         wx = (gx - x0) if dx else (x0 + 1 - gx)
         wy = (gy - y0) if dy else (y0 + 1 - gy)
-        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        idx = np.where(ok, yi * w + xi, 0).astype(np.int64).ravel()
-        wt = np.where(ok, wx * wy, 0).astype(a.dtype).ravel()
-        out += flat[:, :, idx] * wt
+        out += _taps(flat, x0 + dx, y0 + dy, w, h) * (wx * wy).ravel()
     return out.reshape(n, c, *gx.shape)
 
 
@@ -350,18 +412,34 @@ def rotate(img, matrix, interpolation="nearest", expand=False, fill=None):
     _assert_grid_transform_inputs(img, matrix, interpolation, fill, ["nearest", "bilinear"])
     w, h = img.shape[-1], img.shape[-2]
     ow, oh = _compute_affine_output_size(matrix, w, h) if expand else (w, h)
-    dt = img._data.dtype if img._data.dtype.kind == "f" else np.dtype(np.float32)
-    theta = np.array(matrix, dtype=dt).reshape(2, 3)
+    theta = np.array(matrix, dtype=_grid_dtype(img._data)).reshape(2, 3)
     grid = _gen_affine_grid(theta, w=w, h=h, ow=ow, oh=oh)
     return wrap(_apply_grid_transform_a(img._data, grid, interpolation, fill))
 
 
 def affine(img, matrix, interpolation="nearest", fill=None):
     _assert_grid_transform_inputs(img, matrix, interpolation, fill, ["nearest", "bilinear"])
-    dt = img._data.dtype if img._data.dtype.kind == "f" else np.dtype(np.float32)
-    theta = np.array(matrix, dtype=dt).reshape(2, 3)
+    theta = np.array(matrix, dtype=_grid_dtype(img._data)).reshape(2, 3)
     shape = img.shape
     grid = _gen_affine_grid(theta, w=shape[-1], h=shape[-2], ow=shape[-1], oh=shape[-2])
+    return wrap(_apply_grid_transform_a(img._data, grid, interpolation, fill))
+
+
+def perspective(img, perspective_coeffs, interpolation="bilinear", fill=None):
+    if not isinstance(img, Tensor):
+        raise TypeError("Input img should be Tensor.")
+    _assert_image_tensor(img)
+    _assert_grid_transform_inputs(img, None, interpolation, fill, ["nearest", "bilinear"], coeffs=perspective_coeffs)
+    ow, oh = img.shape[-1], img.shape[-2]
+    grid = _perspective_grid(perspective_coeffs, ow=ow, oh=oh, dt=_grid_dtype(img._data))
+    return wrap(_apply_grid_transform_a(img._data, grid, interpolation, fill))
+
+
+def elastic_transform(img, displacement, interpolation="bilinear", fill=None):
+    """Sample ``img`` at the identity grid plus ``displacement`` (1 x H x W x 2, in [-1, 1] units)."""
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor. Got {type(img)}")
+    grid = _create_identity_grid(list(img.shape[-2:])) + displacement._data[0]
     return wrap(_apply_grid_transform_a(img._data, grid, interpolation, fill))
 
 

@@ -12,13 +12,14 @@ from enum import Enum
 import numpy as np
 
 from ... import _dtype
-from ..._tensor import Tensor, wrap
+from ..._tensor import Size, Tensor, wrap
 from . import _functional_pil as F_pil
 from . import _functional_tensor as F_t
 
 __all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels", "to_tensor",
            "pil_to_tensor", "convert_image_dtype", "to_pil_image", "normalize", "resize", "pad", "crop",
-           "center_crop", "resized_crop", "hflip", "vflip", "rotate", "affine", "to_grayscale",
+           "center_crop", "resized_crop", "hflip", "vflip", "five_crop", "ten_crop", "rotate", "affine",
+           "perspective", "elastic_transform", "to_grayscale",
            "rgb_to_grayscale", "erase", "adjust_brightness", "adjust_contrast", "adjust_saturation",
            "adjust_hue", "adjust_gamma", "gaussian_blur", "invert"]
 
@@ -344,6 +345,34 @@ def vflip(img):
     return F_t.vflip(img)
 
 
+def five_crop(img, size):
+    """The four corner crops and the central crop of ``size``: (tl, tr, bl, br, center)."""
+    size = _setup_output_size(size)
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    _, image_height, image_width = get_dimensions(img)
+    crop_height, crop_width = size
+    if crop_width > image_width or crop_height > image_height:
+        msg = "Requested crop size {} is bigger than input size {}"
+        raise ValueError(msg.format(size, (image_height, image_width)))
+    tl = crop(img, 0, 0, crop_height, crop_width)
+    tr = crop(img, 0, image_width - crop_width, crop_height, crop_width)
+    bl = crop(img, image_height - crop_height, 0, crop_height, crop_width)
+    br = crop(img, image_height - crop_height, image_width - crop_width, crop_height, crop_width)
+    center = center_crop(img, [crop_height, crop_width])
+    return tl, tr, bl, br, center
+
+
+def ten_crop(img, size, vertical_flip=False):
+    """``five_crop`` of the image, then of its horizontal (``vertical_flip``: vertical) flip."""
+    size = _setup_output_size(size)
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    first_five = five_crop(img, size)
+    img = vflip(img) if vertical_flip else hflip(img)
+    return first_five + five_crop(img, size)
+
+
 def _get_inverse_affine_matrix(center, angle, translate, scale, shear, inverted=True):
     rot = math.radians(angle)
     sx = math.radians(shear[0])
@@ -430,6 +459,58 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
     translate_f = [1.0 * t for t in translate]
     matrix = _get_inverse_affine_matrix(center_f, angle, translate_f, scale, shear)
     return F_t.affine(img, matrix=matrix, interpolation=interpolation.value, fill=fill)
+
+
+def _get_perspective_coeffs(startpoints, endpoints):
+    """Coefficients (a, b, c, d, e, f, g, h) of the perspective map taking each of the four ``endpoints``
+    back to its ``startpoint``: (x, y) -> ((ax + by + c) / (gx + hy + 1), (dx + ey + f) / (gx + hy + 1)).
+    Solved in float64, returned as float32 values (as torchvision does)."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(
+            f"Please provide exactly four corners, got {len(startpoints)} startpoints and {len(endpoints)} endpoints."
+        )
+    a_matrix = np.zeros((2 * len(startpoints), 8), dtype=np.float64)
+    for i, (p1, p2) in enumerate(zip(endpoints, startpoints)):
+        a_matrix[2 * i, :] = [p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]
+        a_matrix[2 * i + 1, :] = [0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]]
+    b_matrix = np.array(startpoints, dtype=np.float64).reshape(8)
+    res = np.linalg.lstsq(a_matrix, b_matrix, rcond=None)[0]
+    return res.astype(np.float32).tolist()
+
+
+def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Perspective transform taking the four ``startpoints`` ([top-left, top-right, bottom-right,
+    bottom-left]) to ``endpoints`` (Pillow's PERSPECTIVE transform for PIL images; a grid sample, nearest
+    or bilinear, for tensors)."""
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    interpolation = _check_interpolation(interpolation)
+    if not isinstance(img, Tensor):
+        pil_interpolation = pil_modes_mapping[interpolation]
+        return F_pil.perspective(img, coeffs, interpolation=pil_interpolation, fill=fill)
+    return F_t.perspective(img, coeffs, interpolation=interpolation.value, fill=fill)
+
+
+def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Sample the image at the identity grid plus ``displacement`` (a 1 x H x W x 2 tensor in [-1, 1]
+    units); PIL images go through a uint8 tensor and back."""
+    if isinstance(interpolation, int):
+        warnings.warn("Argument interpolation should be of type InterpolationMode instead of int. "
+                      "Please, use InterpolationMode enum.")
+        interpolation = _interpolation_modes_from_int(interpolation)
+    if not isinstance(displacement, Tensor):
+        raise TypeError("Argument displacement should be a Tensor")
+    t_img = img
+    if not isinstance(img, Tensor):
+        if not F_pil._is_pil_image(img):
+            raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
+        t_img = pil_to_tensor(img)
+    shape = Size((1,) + tuple(t_img.shape[-2:]) + (2,))
+    if shape != displacement.shape:
+        raise ValueError(f"Argument displacement shape should be {shape}, but given {displacement.shape}")
+    output = F_t.elastic_transform(t_img, displacement, interpolation=interpolation.value, fill=fill)
+    if not isinstance(img, Tensor):
+        output = to_pil_image(output, mode=img.mode)
+    return output
 
 
 def to_grayscale(img, num_output_channels=1):

@@ -44,9 +44,9 @@ from .functional import InterpolationMode, _interpolation_modes_from_int
 
 __all__ = ["Compose", "ToTensor", "PILToTensor", "ConvertImageDtype", "ToPILImage", "Normalize", "Resize",
            "CenterCrop", "Pad", "Lambda", "RandomApply", "RandomChoice", "RandomOrder", "RandomCrop",
-           "RandomHorizontalFlip", "RandomVerticalFlip", "RandomResizedCrop", "ColorJitter", "RandomRotation",
-           "Grayscale", "RandomGrayscale", "RandomErasing", "GaussianBlur", "InterpolationMode",
-           "supports_batch"]
+           "RandomHorizontalFlip", "RandomVerticalFlip", "RandomResizedCrop", "FiveCrop", "TenCrop", "ColorJitter",
+           "RandomRotation", "RandomAffine", "RandomPerspective", "ElasticTransform", "Grayscale",
+           "RandomGrayscale", "RandomErasing", "GaussianBlur", "InterpolationMode", "supports_batch"]
 
 
 def _rand1():
@@ -246,6 +246,26 @@ def _setup_angle(x, name, req_sizes=(2,)):
     else:
         _check_sequence_input(x, name, req_sizes)
     return [float(d) for d in x]
+
+
+def _setup_fill(fill):
+    """A geometric transform's ``fill`` argument: None means 0; else a number or a sequence."""
+    if fill is None:
+        return 0
+    if not isinstance(fill, (Sequence, numbers.Number)):
+        raise TypeError("Fill should be either a sequence or a number.")
+    return fill
+
+
+def _forward_fill(img, fill):
+    """The fill torchvision's forward hands to the functional: per-channel floats for a tensor image, as
+    given for a PIL image (``get_dimensions`` also rejects what is neither)."""
+    channels, _, _ = F.get_dimensions(img)
+    if not isinstance(img, Tensor):
+        return fill
+    if isinstance(fill, (int, float)):
+        return [float(fill)] * channels
+    return [float(f) for f in fill]
 
 
 # ============================================================================ transforms
@@ -745,6 +765,35 @@ class RandomResizedCrop(Module):
         return format_string
 
 
+class FiveCrop(Module):
+    """The four corner crops and the central crop of ``size`` (a tuple of 5 images)."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+
+    def forward(self, img):
+        return F.five_crop(img, self.size)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(size={self.size})"
+
+
+class TenCrop(Module):
+    """``FiveCrop`` of the image and of its horizontal (``vertical_flip``: vertical) flip (10 images)."""
+
+    def __init__(self, size, vertical_flip=False):
+        super().__init__()
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.vertical_flip = vertical_flip
+
+    def forward(self, img):
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
+
+
 class ColorJitter(Module):
     """Randomly change brightness, contrast, saturation and hue, in a random order (``randperm(4)``)."""
 
@@ -814,24 +863,14 @@ class RandomRotation(Module):
         self.center = center
         self.interpolation = interpolation
         self.expand = expand
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = _setup_fill(fill)
 
     @staticmethod
     def get_params(degrees):
         return _uniform1(float(degrees[0]), float(degrees[1]))
 
     def forward(self, img):
-        fill = self.fill
-        channels, _, _ = F.get_dimensions(img)
-        if isinstance(img, Tensor):
-            if isinstance(fill, (int, float)):
-                fill = [float(fill)] * channels
-            else:
-                fill = [float(f) for f in fill]
+        fill = _forward_fill(img, self.fill)
         angle = self.get_params(self.degrees)
         return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
 
@@ -846,6 +885,171 @@ class RandomRotation(Module):
             format_string += f", fill={self.fill}"
         format_string += ")"
         return format_string
+
+
+class RandomAffine(Module):
+    """Random affine transformation keeping the center invariant: rotation by an angle from ``degrees``,
+    translation by up to ``translate`` (fractions of width, height), scale from ``scale`` and shear from
+    ``shear`` (x range, or x then y ranges)."""
+
+    def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
+                 fill=0, center=None):
+        super().__init__()
+        if isinstance(interpolation, int):
+            interpolation = _interpolation_modes_from_int(interpolation)
+        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
+        if translate is not None:
+            _check_sequence_input(translate, "translate", req_sizes=(2,))
+            for t in translate:
+                if not (0.0 <= t <= 1.0):
+                    raise ValueError("translation values should be between 0 and 1")
+        self.translate = translate
+        if scale is not None:
+            _check_sequence_input(scale, "scale", req_sizes=(2,))
+            for s in scale:
+                if s <= 0:
+                    raise ValueError("scale values should be positive")
+        self.scale = scale
+        self.shear = _setup_angle(shear, name="shear", req_sizes=(2, 4)) if shear is not None else None
+        self.interpolation = interpolation
+        self.fill = _setup_fill(fill)
+        if center is not None:
+            _check_sequence_input(center, "center", req_sizes=(2,))
+        self.center = center
+
+    @staticmethod
+    def get_params(degrees, translate, scale_ranges, shears, img_size):
+        """(angle, (tx, ty), scale, (shear_x, shear_y)); ``img_size`` is [width, height]."""
+        angle = _uniform1(float(degrees[0]), float(degrees[1]))
+        if translate is not None:
+            max_dx = float(translate[0] * img_size[0])
+            max_dy = float(translate[1] * img_size[1])
+            tx = int(round(_uniform1(-max_dx, max_dx)))
+            ty = int(round(_uniform1(-max_dy, max_dy)))
+            translations = (tx, ty)
+        else:
+            translations = (0, 0)
+        scale = _uniform1(scale_ranges[0], scale_ranges[1]) if scale_ranges is not None else 1.0
+        shear_x = shear_y = 0.0
+        if shears is not None:
+            shear_x = _uniform1(shears[0], shears[1])
+            if len(shears) == 4:
+                shear_y = _uniform1(shears[2], shears[3])
+        return angle, translations, scale, (shear_x, shear_y)
+
+    def forward(self, img):
+        fill = _forward_fill(img, self.fill)
+        _, height, width = F.get_dimensions(img)
+        ret = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
+        return F.affine(img, *ret, interpolation=self.interpolation, fill=fill, center=self.center)
+
+    def __repr__(self):
+        s = f"{self.__class__.__name__}(degrees={self.degrees}"
+        s += f", translate={self.translate}" if self.translate is not None else ""
+        s += f", scale={self.scale}" if self.scale is not None else ""
+        s += f", shear={self.shear}" if self.shear is not None else ""
+        s += f", interpolation={self.interpolation.value}" if self.interpolation != InterpolationMode.NEAREST else ""
+        s += f", fill={self.fill}" if self.fill != 0 else ""
+        s += f", center={self.center}" if self.center is not None else ""
+        return s + ")"
+
+
+class RandomPerspective(Module):
+    """With probability ``p``, a perspective transform moving each corner inwards by up to
+    ``distortion_scale`` of half the width / height."""
+
+    def __init__(self, distortion_scale=0.5, p=0.5, interpolation=InterpolationMode.BILINEAR, fill=0):
+        super().__init__()
+        self.p = p
+        if isinstance(interpolation, int):
+            interpolation = _interpolation_modes_from_int(interpolation)
+        self.interpolation = interpolation
+        self.distortion_scale = distortion_scale
+        self.fill = _setup_fill(fill)
+
+    def forward(self, img):
+        fill = _forward_fill(img, self.fill)
+        _, height, width = F.get_dimensions(img)
+        if _rand1() < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
+        return img
+
+    @staticmethod
+    def get_params(width, height, distortion_scale):
+        """([top-left, top-right, bottom-right, bottom-left] of the image, the same corners moved)."""
+        dx = int(distortion_scale * (width // 2))
+        dy = int(distortion_scale * (height // 2))
+        near_x, far_x = (0, dx + 1), (width - dx - 1, width)   # _randint1 ranges for the left / right x
+        near_y, far_y = (0, dy + 1), (height - dy - 1, height)  # and for the top / bottom y
+        corners = [(near_x, near_y), (far_x, near_y), (far_x, far_y), (near_x, far_y)]
+        endpoints = [[_randint1(*xr), _randint1(*yr)] for xr, yr in corners]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, endpoints
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class ElasticTransform(Module):
+    """Displace every pixel by a random field: uniform noise in [-1, 1], Gaussian-blurred with ``sigma``,
+    scaled by ``alpha`` (pixels), then sample the image there."""
+
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation=InterpolationMode.BILINEAR, fill=0):
+        super().__init__()
+        self.alpha = self._check_pair(alpha, "alpha")
+        self.sigma = self._check_pair(sigma, "sigma")
+        if isinstance(interpolation, int):
+            interpolation = _interpolation_modes_from_int(interpolation)
+        self.interpolation = interpolation
+        if isinstance(fill, (int, float)):
+            fill = [float(fill)]
+        elif isinstance(fill, (list, tuple)):
+            fill = [float(f) for f in fill]
+        else:
+            raise TypeError(f"fill should be int or float or a list or tuple of them. Got {type(fill)}")
+        self.fill = fill
+
+    @staticmethod
+    def _check_pair(value, name):
+        if not isinstance(value, (float, Sequence)):
+            raise TypeError(f"{name} should be float or a sequence of floats. Got {type(value)}")
+        if isinstance(value, Sequence) and len(value) != 2:
+            raise ValueError(f"If {name} is a sequence its length should be 2. Got {len(value)}")
+        if isinstance(value, Sequence):
+            for element in value:
+                if not isinstance(element, float):
+                    raise TypeError(f"{name} should be a sequence of floats. Got {type(element)}")
+        if isinstance(value, float):
+            value = [float(value), float(value)]
+        return value
+
+    @staticmethod
+    def get_params(alpha, sigma, size):
+        """The 1 x H x W x 2 displacement field for an image of ``size`` [H, W]."""
+        import ember
+
+        def component(k):  # k = 0: horizontal (normalized by the width), 1: vertical (by the height)
+            d = ember.rand([1, 1] + size) * 2 - 1
+            if sigma[k] > 0.0:
+                ksize = int(8 * sigma[k] + 1)
+                if ksize % 2 == 0:  # the kernel size must be odd
+                    ksize += 1
+                d = F.gaussian_blur(d, [ksize, ksize], sigma)
+            return d * alpha[k] / size[1 - k]
+
+        dx = component(0)
+        dy = component(1)
+        return ember.concat([dx, dy], 1).permute([0, 2, 3, 1])
+
+    def forward(self, tensor):
+        _, height, width = F.get_dimensions(tensor)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F.elastic_transform(tensor, displacement, self.interpolation, self.fill)
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(alpha={self.alpha}, sigma={self.sigma}, "
+                f"interpolation={self.interpolation}, fill={self.fill})")
 
 
 class Grayscale(_Batchable, Module):
