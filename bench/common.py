@@ -83,6 +83,11 @@ class Worker:
         self.proc.wait()
 
 
+# Pause before each turn: the other framework's worker threads (OpenMP, OpenBLAS) spin for a while
+# after its turn, and ember's BLAS policy would read them as a busy machine (ember/_blas.py).
+SETTLE_S = 0.2
+
+
 def compare_isolated(workloads, rounds=7):
     """workloads: list of (name, spec, number). Like compare(), with each framework in its own worker."""
     workers = {"torch": Worker("torch"), "ember": Worker("ember")}
@@ -94,6 +99,7 @@ def compare_isolated(workloads, rounds=7):
                 w.time(spec, 1)  # build and warm up
             for _ in range(rounds):  # alternate so machine noise hits both alike
                 for fw, w in workers.items():
+                    time.sleep(SETTLE_S)
                     best[fw] = min(best.get(fw, float("inf")), w.time(spec, number))
             rows.append((name, best["torch"], best["ember"], best["ember"] / best["torch"]))
     finally:
