@@ -162,6 +162,11 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
 # -- negative log likelihood and fused cross entropy ------------------------------------------------
 
+def _plain_targets(t, n_classes, ignore_index):
+    """Whether every target is a class index and none can be ignore_index (the common case)."""
+    return t.size > 0 and not 0 <= ignore_index < n_classes and int(t.min()) >= 0 and int(t.max()) < n_classes
+
+
 def _check_targets(t, n_classes, ignore_index):
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
@@ -246,7 +251,13 @@ class _CrossEntropyBase(Node):
         self.reduction, self.hard, self.eps, self.w = reduction, hard, eps, w
         wshape = (1, C) + (1,) * (a.ndim - 2)
         wb = w.reshape(wshape) if w is not None else None
-        if hard:
+        if hard and w is None and not eps and a.ndim == 2 and _plain_targets(target, C, ignore_index):
+            # the everyday case (class indices, no weights, nothing ignored): unit weights need no arrays
+            self.t = (xp.arange(a.shape[0]), target)
+            self.tw = None
+            loss = -s[self.t]
+            den = a.shape[0]
+        elif hard:
             valid = _check_targets(target, C, ignore_index)
             self.valid = valid
             ts = xp.where(valid, target, 0)
@@ -286,6 +297,9 @@ class _CrossEntropyBase(Node):
         if not self.hard:
             return self.q
         q = xp.zeros(shape, dtype=dtype)
+        if self.tw is None:  # plain targets: a one-hot q
+            q[self.t] = 1
+            return q
         target_weight = self.tw * (1 - self.eps)
         if isinstance(self.t, tuple):  # (rows, classes) of a 2-D input
             q[self.t] = target_weight
@@ -302,8 +316,6 @@ class _CrossEntropyBase(Node):
         (x,) = self.inputs
         xp = xp_of(self.logp)
         shape = self.logp.shape
-        q = self._q_dense(shape, self.logp.dtype, xp)
-        S = q.sum(axis=1, keepdims=True)
         if self.reduction == "none":
             gs = (g.reshape((1,)) if self.unbatched else g).unsqueeze(1)
         elif self.reduction == "mean":
@@ -313,12 +325,17 @@ class _CrossEntropyBase(Node):
             gs = g
         if STATE.grad_enabled:  # create_graph: keep the softmax differentiable
             from ..ops.activation import softmax
+            q = self._q_dense(shape, self.logp.dtype, xp)
             xx = x.reshape(shape) if self.unbatched else x
-            grad = gs * (softmax(xx, 1) * wrap(S) - wrap(q))
+            grad = gs * (softmax(xx, 1) * wrap(q.sum(axis=1, keepdims=True)) - wrap(q))
         else:
             p = xp.exp(self.logp)
-            p *= S
-            p -= q
+            if self.hard and self.tw is None:  # plain targets: q is one-hot and sums to 1
+                p[self.t] -= 1
+            else:
+                q = self._q_dense(shape, self.logp.dtype, xp)
+                p *= q.sum(axis=1, keepdims=True)
+                p -= q
             grad = gs * wrap(p)
         if self.unbatched:
             grad = grad.reshape(x.shape)
