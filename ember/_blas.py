@@ -87,16 +87,21 @@ def _others_runnable():
         return None
 
 
+BUSY_SAMPLES = 3  # run-queue readings per check; the fewest counts
+
+
 def machine_busy():
     """Whether other processes leave too few cores for all of OpenBLAS's threads; checked at most
-    once a second (the run queue on Linux, else the 1-minute load average)."""
+    once a second (the run queue on Linux, else the 1-minute load average). One reading is an
+    instant: a thread that only flickers through the run queue would switch threading off for a
+    whole second, so the check takes the fewest of a few readings."""
     global _busy, _busy_checked
     now = time.monotonic()
     if now - _busy_checked > 1.0:
         _busy_checked = now
-        others = _others_runnable()
-        if others is not None:
-            _busy = others + _max_threads > _CORES
+        readings = [_others_runnable() for _ in range(BUSY_SAMPLES)]
+        if None not in readings:
+            _busy = min(readings) + _max_threads > _CORES
         else:
             try:
                 _busy = os.getloadavg()[0] > _CORES + 0.5

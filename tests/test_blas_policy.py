@@ -47,3 +47,14 @@ def test_user_thread_count_switches_the_policy_off(monkeypatch):
     assert _blas._set is None
     _blas.before_product(4096, 4096, 4096)  # no policy: nothing happens
     assert seen == [3]
+
+
+def test_busy_check_ignores_a_thread_that_only_flickers_through_the_run_queue(monkeypatch):
+    readings = iter([1, 0, 1, 1, 1, 1])  # first check: one of three readings sees no other thread
+    monkeypatch.setattr(_blas, "_others_runnable", lambda: next(readings))
+    monkeypatch.setattr(_blas, "_max_threads", 2)
+    monkeypatch.setattr(_blas, "_CORES", 2)
+    monkeypatch.setattr(_blas, "_busy_checked", -1e9)
+    assert _blas.machine_busy() is False
+    monkeypatch.setattr(_blas, "_busy_checked", -1e9)  # next check: the other thread stays runnable
+    assert _blas.machine_busy() is True
