@@ -8,7 +8,7 @@ import pytest
 import ember
 from tests.helpers import needs_torch, torch, assert_close, raises_like
 
-pytestmark = pytest.mark.skipif(not ember._dtype.HAS_BFLOAT16, reason="bfloat16 needs ml_dtypes")
+needs_bfloat16 = pytest.mark.skipif(not ember._dtype.HAS_BFLOAT16, reason="bfloat16 needs ml_dtypes")
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((4, 8)).astype(np.float32)
@@ -44,6 +44,7 @@ OP_NAMES = ["matmul", "mm", "linear", "bmm", "addmm", "baddbmm", "conv2d", "cros
             "sum of product", "layer_norm", "exp", "int mm", "float64 mm"]
 
 
+@needs_bfloat16
 @needs_torch
 @pytest.mark.parametrize("name", OP_NAMES)
 def test_autocast_cpu_dtype_policy_and_values_match_torch(name):
@@ -53,6 +54,7 @@ def test_autocast_cpu_dtype_policy_and_values_match_torch(name):
     assert_close(e, t, rtol=2e-2, atol=2e-2)  # dtype checked exactly; values to bfloat16 precision
 
 
+@needs_bfloat16
 @needs_torch
 def test_autocast_float16_on_cpu_and_disabled_regions():
     for m in (ember, torch):
@@ -71,6 +73,7 @@ def test_autocast_float16_on_cpu_and_disabled_regions():
         assert (m.tensor(X) @ m.tensor(W)).dtype == m.float32
 
 
+@needs_bfloat16
 @needs_torch
 def test_gradients_through_autocast_match_torch():
     def run(m):
@@ -92,6 +95,7 @@ def test_gradients_through_autocast_match_torch():
     assert run(ember)[3].dtype == ember.float32  # the parameters' gradients stay float32
 
 
+@needs_bfloat16
 @needs_torch
 def test_autocast_argument_errors_and_warnings_like_torch():
     raises_like(lambda: torch.autocast(3), lambda: ember.autocast(3))
@@ -124,6 +128,7 @@ def _scaler_run(m, infs_at=(2,), steps=6):
     return scaler, trace
 
 
+@needs_bfloat16
 @needs_torch
 def test_grad_scaler_schedule_skips_and_state_dict_match_torch():
     (es, et), (ts, tt) = _scaler_run(ember), _scaler_run(torch)
@@ -136,6 +141,7 @@ def test_grad_scaler_schedule_skips_and_state_dict_match_torch():
     assert fresh.get_scale() == es.get_scale() and fresh.state_dict() == es.state_dict()
 
 
+@needs_bfloat16
 @needs_torch
 def test_grad_scaler_unscale_and_errors_like_torch():
     def setup(m):
@@ -165,6 +171,7 @@ def test_grad_scaler_unscale_and_errors_like_torch():
         assert off.scale(loss) is loss and off.get_scale() == 1.0 and off.state_dict() == {}
 
 
+@needs_bfloat16
 def test_grad_scaler_for_cuda_without_a_gpu_disables_itself():
     if ember.cuda.is_available():
         pytest.skip("a GPU is present")
@@ -176,6 +183,7 @@ def test_grad_scaler_for_cuda_without_a_gpu_disables_itself():
         ember.cuda.amp.GradScaler(enabled=False)
 
 
+@needs_bfloat16
 def test_custom_fwd_casts_inputs_and_custom_bwd_restores_the_state():
     seen = {}
 
@@ -203,6 +211,7 @@ def test_custom_fwd_casts_inputs_and_custom_bwd_restores_the_state():
     np.testing.assert_array_equal(x.grad.float().numpy(), [3.0, -4.0])
 
 
+@needs_bfloat16
 @needs_torch
 def test_bfloat16_products_stay_bfloat16_like_torch():
     def products(m):
@@ -211,3 +220,11 @@ def test_bfloat16_products_stay_bfloat16_like_torch():
                 m.addmm(m.zeros(4, 4).bfloat16(), a[0], b[0])]
     for e, t in zip(products(ember), products(torch)):
         assert_close(e, t, rtol=1e-2, atol=1e-2)
+
+
+def test_cpu_autocast_without_ml_dtypes_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(ember._dtype, "HAS_BFLOAT16", False)
+    with pytest.raises(RuntimeError, match=r"^ember.bfloat16 needs the ml_dtypes package"):
+        ember.autocast("cpu")
+    with ember.autocast("cpu", dtype=ember.float16):  # float16 needs nothing extra
+        assert (ember.tensor(X) @ ember.tensor(W)).dtype == ember.float16

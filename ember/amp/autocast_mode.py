@@ -93,6 +93,8 @@ class autocast:
         self.fast_dtype = _dtype.to_dtype(dtype) if dtype is not None else get_autocast_dtype(device_type)
         self._cache_enabled = True if cache_enabled is None else cache_enabled  # casts are not cached here
         self._enabled = enabled
+        if enabled:
+            _dtype.to_dtype(self.fast_dtype)  # bfloat16 without ml_dtypes: the clear error now, not mid-model
         if enabled and device_type == "cpu" and self.fast_dtype not in (_dtype.bfloat16, _dtype.float16):
             warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
                           "CPU Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.",
