@@ -58,6 +58,9 @@ def export(t, stream, max_version, dl_device, copy):
     if _dtype.bfloat16.np is not None and arr.dtype == _dtype.bfloat16.np:
         raise BufferError("Can't export bfloat16 tensors through DLPack: NumPy, which holds ember's arrays, "
                           "has no DLPack code for bfloat16. Convert first, e.g. tensor.float().")
+    if copy and arr.__class__ is not np.ndarray and (
+            dl_device is None or tuple(dl_device) == tuple(arr.__dlpack_device__())):
+        arr, copy = arr.copy(), None  # CuPy's copy=True only copies to the host: copy on the device here
     kwargs = {}
     if arr.__class__ is np.ndarray:
         if stream is not None and stream != -1:
