@@ -305,6 +305,205 @@ def test_rnn(tmp_path, cls):
     assert out is not None
 
 
+_UNROLLED = {"MatMul", "Gemm", "Sigmoid", "Tanh", "Relu", "Split", "Add", "Mul"}
+
+
+def _rnn_export(tmp_path, m, x, x2, hs=(), hs2=(), name="rnn", unbatched=False, **kw):
+    """Export recurrent module m with the sequence and batch axes dynamic; run onnxruntime at another
+    sequence length and batch size (x2, hs2) and compare every output with ember's forward."""
+    m.eval()
+    seq_ax, b_ax = (1, 0) if m.batch_first else (0, 1)
+    if unbatched:
+        seq_ax, b_ax = 0, None
+    in_names = ["x"] + [f"h{i}" for i in range(len(hs))]
+    dyn = {"x": {seq_ax: "seq"} if unbatched else {seq_ax: "seq", b_ax: "batch"}}
+    for n in in_names[1:]:
+        dyn[n] = {} if unbatched else {1: "batch"}
+    lstm = isinstance(m, nn.LSTM)
+    out_names = ["y", "h_n", "c_n"] if lstm else ["y", "h_n"]
+    dyn["y"] = dict(dyn["x"])
+    for n in out_names[1:]:
+        dyn[n] = {} if unbatched else {1: "batch"}
+    args = (x, tuple(hs)) if lstm and hs else (x,) + tuple(hs)
+    args2 = (x2, tuple(hs2)) if lstm and hs2 else (x2,) + tuple(hs2)
+    path = str(tmp_path / f"{name}.onnx")
+    torch.onnx.export(m, args, path, input_names=in_names, output_names=out_names, dynamic_axes=dyn,
+                      opset_version=17, **kw)
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto, full_check=True)
+    with torch.no_grad():
+        ref = list(_flat(m(*args2)))
+    feeds = {n: a.numpy() for n, a in zip(in_names, [x2] + list(hs2))}
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = sess.run(None, feeds)
+    assert len(got) == len(ref)
+    for gv, r in zip(got, ref):
+        assert gv.shape == tuple(r.shape), (gv.shape, r.shape)
+        np.testing.assert_allclose(gv, r.numpy(), rtol=1e-4, atol=1e-5)
+    return proto
+
+
+_RNN_CASES = [
+    # (cls, kwargs, given initial state)
+    (nn.LSTM, dict(), False),
+    (nn.LSTM, dict(num_layers=2), True),
+    (nn.LSTM, dict(bidirectional=True, batch_first=True), True),
+    (nn.LSTM, dict(num_layers=2, bidirectional=True, bias=False, dropout=0.3), False),
+    (nn.GRU, dict(), False),
+    (nn.GRU, dict(num_layers=2, bidirectional=True), True),
+    (nn.GRU, dict(batch_first=True, bias=False), True),
+    (nn.GRU, dict(num_layers=2, batch_first=True, bidirectional=True), False),
+    (nn.RNN, dict(), True),
+    (nn.RNN, dict(nonlinearity="relu", num_layers=2, bidirectional=True), False),
+    (nn.RNN, dict(nonlinearity="relu", batch_first=True, bias=False), True),
+    (nn.RNN, dict(num_layers=2, batch_first=True), True),
+]
+
+
+@pytest.mark.parametrize("cls,kw,given", _RNN_CASES,
+                         ids=[f"{c.__name__}-{'-'.join(f'{k}={v}' for k, v in kw.items())}-h0={g}"
+                              for c, kw, g in _RNN_CASES])
+def test_rnn_native_op_dynamic_seq(tmp_path, cls, kw, given):
+    m = cls(4, 5, **kw)
+    L = kw.get("num_layers", 1)
+    D = 2 if kw.get("bidirectional") else 1
+    bf = kw.get("batch_first", False)
+
+    def inputs(T, B):
+        x = torch.randn(B, T, 4) if bf else torch.randn(T, B, 4)
+        hs = ()
+        if given:
+            hs = (torch.randn(L * D, B, 5),) + ((torch.randn(L * D, B, 5),) if cls is nn.LSTM else ())
+        return x, hs
+    x, hs = inputs(3, 2)
+    x2, hs2 = inputs(6, 5)  # another sequence length and batch size than traced
+    p = _rnn_export(tmp_path, m, x, x2, hs, hs2)
+    ops = _ops(p)
+    native = {nn.LSTM: "LSTM", nn.GRU: "GRU", nn.RNN: "RNN"}[cls]
+    assert ops.count(native) == L, ops
+    assert not _UNROLLED & set(ops), ops
+    for node in p.graph.node:
+        if node.op_type != native:
+            continue
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        assert attrs["hidden_size"] == 5
+        assert attrs.get("direction", b"forward") == (b"bidirectional" if D == 2 else b"forward")
+        if cls is nn.GRU:
+            assert attrs["linear_before_reset"] == 1
+        if cls is nn.RNN:
+            act = b"Relu" if kw.get("nonlinearity") == "relu" else b"Tanh"
+            assert attrs["activations"] == [act] * D
+        assert (len(node.input) > 3 and node.input[3] != "") == kw.get("bias", True)
+        assert (len(node.input) > 5 and node.input[5] != "") == given  # default state: ONNX's zeros
+
+
+def test_rnn_native_unbatched_and_unfolded(tmp_path):
+    m = nn.LSTM(4, 5, num_layers=2, bidirectional=True)
+    p = _rnn_export(tmp_path, m, torch.randn(3, 4), torch.randn(7, 4), name="unbatched", unbatched=True)
+    assert _ops(p).count("LSTM") == 2
+    # without constant folding the gate reordering is done by Slice/Concat on the parameters
+    m = nn.GRU(4, 5, num_layers=2, bidirectional=True, batch_first=True)
+    p = _rnn_export(tmp_path, m, torch.randn(2, 3, 4), torch.randn(4, 6, 4), (torch.randn(4, 2, 5),),
+                    (torch.randn(4, 4, 5),), name="unfolded", do_constant_folding=False)
+    assert _ops(p).count("GRU") == 2 and "Slice" in _ops(p)
+    assert {"weight_ih_l0", "weight_hh_l1_reverse", "bias_hh_l1"} <= {i.name for i in p.graph.initializer}
+
+
+def test_rnn_native_export_params_false(tmp_path):
+    m = nn.LSTM(3, 4).eval()
+    buf = io.BytesIO()
+    torch.onnx.export(m, torch.randn(5, 2, 3), buf, export_params=False)
+    p = onnx.load_from_string(buf.getvalue())
+    assert "LSTM" in _ops(p)
+    assert len(p.graph.initializer) == 0 or not ({i.name for i in p.graph.initializer} & {"weight_ih_l0"})
+    assert {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"} <= {i.name for i in p.graph.input}
+
+
+def test_rnn_native_inside_model_keeps_module_path(tmp_path):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Sequential(nn.Linear(3, 4))
+            self.rnn = nn.GRU(4, 6, batch_first=True)
+            self.head = nn.Linear(6, 2)
+
+        def forward(self, x):  # (N, T, 3)
+            out, h = self.rnn(self.enc(x).relu())
+            return self.head(out).sum(1) + self.head(h[0])
+    m = Net().eval()
+    x, x2 = torch.randn(2, 3, 3), torch.randn(5, 8, 3)
+    with torch.no_grad():
+        ref = m(x2)
+    path = str(tmp_path / "net.onnx")
+    torch.onnx.export(m, x, path, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch", 1: "seq"}, "y": {0: "batch"}})
+    p = onnx.load(path)
+    onnx.checker.check_model(p, full_check=True)
+    gru = [n for n in p.graph.node if n.op_type == "GRU"]
+    assert len(gru) == 1 and gru[0].name.startswith("/rnn/")
+    got = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x2.numpy()})[0]
+    np.testing.assert_allclose(got, ref.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_rnn_packed_sequence_keeps_unrolled_trace():
+    # packed input runs ember's per-step path; under the tracer it is recorded op by op (no native op)
+    from ember.onnx import _tracer
+    from ember.nn.utils.rnn import pack_padded_sequence
+    m = nn.LSTM(3, 4).eval()
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = m
+
+        def forward(self, x):
+            return self.rnn(pack_padded_sequence(x, [3, 2], enforce_sorted=True))[1][0]
+    net = Net()
+    trace, _ = _tracer.run_traced(net, (torch.randn(3, 2, 3),), {id(net): "", id(m): "rnn"})
+    names = {r.name for r in trace.records}
+    assert "LSTM" not in names and "AddmmBackward0" in names
+    trace, _ = _tracer.run_traced(m, (torch.randn(3, 2, 3),), {id(m): ""})
+    assert [r.name for r in trace.records] == ["LSTM"]
+
+
+def test_rnn_op_types_match_torch_onnx(tmp_path):
+    real = pytest.importorskip("torch")
+    import warnings
+    cfg = dict(num_layers=2, bidirectional=True, batch_first=True)
+    x = np.random.RandomState(0).randn(2, 3, 4).astype(np.float32)
+    tm = real.nn.LSTM(4, 5, **cfg).eval()
+    buf = io.BytesIO()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            real.onnx.export(tm, (real.from_numpy(x),), buf, dynamo=False, opset_version=17, input_names=["x"],
+                             dynamic_axes={"x": {0: "batch", 1: "seq"}})
+    except Exception as e:  # pragma: no cover - torch's exporter unavailable offline
+        pytest.skip(f"torch.onnx.export unavailable: {type(e).__name__}: {e}")
+    tp = onnx.load_from_string(buf.getvalue())
+    em = nn.LSTM(4, 5, **cfg).eval()
+    em.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    buf = io.BytesIO()
+    torch.onnx.export(em, (torch.tensor(x),), buf, opset_version=17, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch", 1: "seq"}})
+    ep = onnx.load_from_string(buf.getvalue())
+    # the data path (torch also builds its zero initial state from Shape/Gather/ConstantOfShape/Slice)
+    main = {"LSTM", "Transpose", "Reshape", "Squeeze"}
+    assert [t for t in _ops(ep) if t in main] == [t for t in _ops(tp) if t in main]
+    # same weights in ONNX's layout: the LSTM nodes' W/R/B initializers are equal
+    e_init = {i.name: onnx.numpy_helper.to_array(i) for i in ep.graph.initializer}
+    t_init = {i.name: onnx.numpy_helper.to_array(i) for i in tp.graph.initializer}
+    for en, tn in zip([n for n in ep.graph.node if n.op_type == "LSTM"],
+                      [n for n in tp.graph.node if n.op_type == "LSTM"]):
+        for k in (1, 2, 3):
+            np.testing.assert_allclose(e_init[en.input[k]], t_init[tn.input[k]], rtol=0, atol=0)
+    x2 = np.random.RandomState(1).randn(4, 7, 4).astype(np.float32)
+    eo = ort.InferenceSession(ep.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x2})
+    to = ort.InferenceSession(tp.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x2})
+    for a, b in zip(eo, to):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
 def test_lstm_seq_first_with_head(tmp_path):
     class Net(nn.Module):
         def __init__(self):

@@ -51,6 +51,7 @@ class Graph:
         self.alt_params = {}                # record index -> params of the second run
         self.param_names = param_names      # id(tensor) -> state_dict key
         self.fold = fold
+        self.export_params = True           # False: parameters are graph inputs (never baked into constants)
         self.nodes = []
         self.initializers = {}              # name -> ndarray
         self.names = {}                     # id(tensor) -> value name
@@ -302,7 +303,8 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
            keep_initializers_as_inputs=None, **kwargs):
     """Export ``model`` to ONNX by tracing it on ``args`` (torch.onnx.export's TorchScript-based form).
 
-    args: a tensor or a tuple of tensors (a trailing dict is taken as keyword arguments).
+    args: a tensor or a tuple of tensors, possibly nested (``(x, (h0, c0))``; each tensor is one graph
+    input, in order); a trailing dict is taken as keyword arguments.
     f: a path or a binary file object. Default names: graph inputs ``input`` (one input) or
     ``input.0``, ``input.1``, ... ; outputs ``output`` or ``output.0``, ``output.1``, ...
     The model runs in eval mode during the export (``training=TrainingMode.TRAINING`` keeps train
@@ -338,9 +340,8 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     if args and isinstance(args[-1], dict):
         kw = args[-1]
         args = args[:-1]
-    for a in args:
-        if not isinstance(a, Tensor):
-            raise TypeError(f"ember.onnx.export: args must be tensors, got {type(a).__name__}")
+    structure = args
+    args = tuple(_flatten_args(args))  # nested tuples (an LSTM's (x, (h0, c0))) give one graph input per tensor
 
     input_names = list(input_names) if input_names else []
     n_in = len(args)
@@ -369,7 +370,11 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
                 if b is not None:
                     param_names.setdefault(id(b), n)
 
-        call = (lambda *a: model(*a, **kw)) if kw else model
+        nested = any(not isinstance(a, Tensor) for a in structure)
+        if nested:
+            call = lambda *a: model(*_unflatten_args(structure, iter(a)), **kw)  # noqa: E731
+        else:
+            call = (lambda *a: model(*a, **kw)) if kw else model
         trace, result = _tracer.run_traced(call, args, module_names)
         dyn_inputs = {i: dyn[n] for i, n in enumerate(in_names) if n in dyn}
         alt, alt_params, varying = _second_run(call, args, dyn_inputs, trace, module_names, result, param_names)
@@ -382,6 +387,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         g = Graph(onnx, opset_version, trace, alt, param_names, do_constant_folding, {id(a) for a in args})
         g.alt_params = alt_params
         g.varying = varying
+        g.export_params = bool(export_params)
         for a, n in zip(args, in_names):
             if id(a) in g.names:  # the same tensor passed twice
                 continue
@@ -451,6 +457,26 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         if is_module and training != TrainingMode.PRESERVE:
             model.train(was_training)
     return None
+
+
+def _flatten_args(args):
+    for a in args:
+        if isinstance(a, Tensor):
+            yield a
+        elif isinstance(a, (tuple, list)):
+            yield from _flatten_args(a)
+        else:
+            raise TypeError(f"ember.onnx.export: args must be tensors, got {type(a).__name__}")
+
+
+def _unflatten_args(structure, flat):
+    out = []
+    for a in structure:
+        if isinstance(a, Tensor):
+            out.append(next(flat))
+        else:
+            out.append(type(a)(_unflatten_args(a, flat)))
+    return out
 
 
 def _version():

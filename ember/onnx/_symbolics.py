@@ -5,7 +5,8 @@ the recorded op ``rec`` (node class, input tensors, the Python-side params the n
 output tensors). It adds ONNX nodes with ``g.op`` and returns the value name of each output (a
 string, or a list with None for outputs it does not produce). Ops that ember runs as several
 dispatch calls (cross-entropy, multi-head attention, RNN cells) are traced as their low-level ops,
-each of which has a mapping here.
+each of which has a mapping here; the recurrence of nn.LSTM / nn.GRU / nn.RNN is recorded whole by
+the tracer and becomes ONNX's native LSTM / GRU / RNN operators (``_rnn_module``).
 
 Node class names are not unique across modules (``UnsafeViewBackward0`` is both a reshape and a
 batched matmul, ``UnsqueezeBackward0`` both ``unsqueeze`` and a basic index ending in None), so the
@@ -1142,3 +1143,114 @@ def _mse(g, rec):
     if reduction == "none":
         return sq
     return _reduce(g, "ReduceMean" if reduction == "mean" else "ReduceSum", sq, None, False)
+
+
+# -- recurrent modules (recorded whole by the tracer: see _tracer.ModuleOp) -------------------------------
+
+# gate blocks of torch's weights, in ONNX's order: LSTM torch (i, f, g, o) -> ONNX (i, o, f, c);
+# GRU torch (r, z, n) -> ONNX (z, r, h)
+_RNN_GATES = {"LSTM": (0, 3, 1, 2), "GRU": (1, 0, 2), "RNN_TANH": (0,), "RNN_RELU": (0,)}
+_RNN_OP = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}
+
+
+def _rnn_static(g, t):
+    """True when tensor t's value is known at export time (a parameter, a constant, a folded result)."""
+    if id(t) in g.input_ids or id(t) in g.varying:
+        return False
+    if id(t) in g.names:
+        return g.names[id(t)] not in g.dynamic_values
+    return id(t) in g.static or id(t) not in g.producer
+
+
+def _rnn_stack(g, ts, gates, H, op_type):
+    """ONNX W / R / B for one layer: each direction's tensor with its gate blocks reordered, stacked.
+
+    ts: per direction, a list of tensors concatenated along axis 0 (B: [b_ih, b_hh])."""
+    if g.fold and g.export_params and all(_rnn_static(g, t) for parts in ts for t in parts):
+        arrs = []
+        for parts in ts:
+            blocks = []
+            for t in parts:
+                a = host(t._data)
+                blocks += [a[k * H:(k + 1) * H] for k in gates]
+            arrs.append(np.concatenate(blocks, 0))
+        return g.const(np.ascontiguousarray(np.stack(arrs, 0)), name=g.fresh(f"onnx::{op_type}"))
+    dirs = []
+    for parts in ts:
+        blocks = []
+        for t in parts:
+            x = g.name(t)
+            blocks += [g.op("Slice", [x, g.ints([k * H]), g.ints([(k + 1) * H]), g.ints([0])]) for k in gates]
+        d = blocks[0] if len(blocks) == 1 else g.op("Concat", blocks, axis=0)
+        dirs.append(_unsqueeze(g, d, [0]))
+    return dirs[0] if len(dirs) == 1 else g.op("Concat", dirs, axis=0)
+
+
+def _rnn_state(g, t):
+    """The value name of an initial state, or None for a constant all-zero one (ONNX's default)."""
+    if (id(t) not in g.names and id(t) not in g.producer and id(t) not in g.input_ids
+            and id(t) not in g.param_names and id(t) not in g.varying):
+        a = host(t._data)
+        if not a.any():
+            return None
+    return g.name(t)
+
+
+@register("LSTM", "GRU", "RNN_TANH", "RNN_RELU", module="_tracer")
+def _rnn_module(g, rec):
+    """A whole nn.LSTM / nn.GRU / nn.RNN recurrence (time-major) as ONNX LSTM / GRU / RNN nodes, one per
+    layer (both directions in one node, direction="bidirectional"), as torch.onnx exports it."""
+    mod = rec.params[0]
+    mode = rec.name
+    op_type = _RNN_OP[mode]
+    gates = _RNN_GATES[mode]
+    H = mod.hidden_size
+    L = mod.num_layers
+    D = 2 if mod.bidirectional else 1
+    lstm = mode == "LSTM"
+    n_state = 2 if lstm else 1
+    weights = rec.inputs[1 + n_state:]
+    per = 4 if mod.bias else 2
+    h0 = _rnn_state(g, rec.inputs[1])
+    c0 = _rnn_state(g, rec.inputs[2]) if lstm else None
+    attrs = {"hidden_size": H}
+    if D == 2:
+        attrs["direction"] = "bidirectional"
+    if op_type == "RNN":
+        attrs["activations"] = ["Tanh" if mode == "RNN_TANH" else "Relu"] * D
+    if op_type == "GRU":
+        attrs["linear_before_reset"] = 1
+
+    def layer_state(s, layer):
+        if s is None:
+            return ""
+        if L == 1:
+            return s
+        return g.op("Slice", [s, g.ints([layer * D]), g.ints([(layer + 1) * D]), g.ints([0])])
+
+    x = g.inp(0)
+    hs, cs = [], []
+    for layer in range(L):
+        ws = [weights[(layer * D + d) * per:(layer * D + d + 1) * per] for d in range(D)]
+        W = _rnn_stack(g, [[w[0]] for w in ws], gates, H, op_type)
+        R = _rnn_stack(g, [[w[1]] for w in ws], gates, H, op_type)
+        B = _rnn_stack(g, [[w[2], w[3]] for w in ws], gates, H, op_type) if mod.bias else ""
+        ins = [x, W, R, B, "", layer_state(h0, layer)]
+        if lstm:
+            ins.append(layer_state(c0, layer))
+        while ins[-1] == "":
+            ins.pop()
+        outs = g.op(op_type, ins, n_out=3 if lstm else 2, **attrs)
+        y = outs[0]  # (seq, num_directions, batch, hidden)
+        if D == 1:
+            x = _squeeze(g, y, [1])
+        else:
+            x = g.op("Reshape", [g.op("Transpose", [y], perm=[0, 2, 1, 3]), g.ints([0, 0, -1])])
+        hs.append(outs[1])
+        if lstm:
+            cs.append(outs[2])
+    h_n = hs[0] if L == 1 else g.op("Concat", hs, axis=0)
+    if not lstm:
+        return [x, h_n]
+    c_n = cs[0] if L == 1 else g.op("Concat", cs, axis=0)
+    return [x, h_n, c_n]

@@ -6,6 +6,14 @@ input tensors, Python-side params, output tensors, and the path of the module it
 duration of the trace: the first keeps a stack of module paths, the second records a custom
 Function as one opaque op (its inner ops are not recorded), so that exporting it fails with a clear
 error instead of silently baking its result in as a constant.
+
+``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` are recorded as one op each (a :class:`ModuleOp` named by the
+module's mode: ``LSTM``, ``GRU``, ``RNN_TANH``, ``RNN_RELU``): ``RNNBase._run`` is wrapped for the
+duration of the trace, so the recurrence (time-major input, initial states -> output, final states)
+becomes one record whose inputs are ``(input, h0[, c0], *flat_weights)`` and whose outputs are
+``(output, h_n[, c_n])``; the symbolic emits ONNX's native recurrent operators, whose sequence length
+can vary at run time. Normal (non-exporting) forwards are untouched. Packed sequences, LSTM
+projections (``proj_size``) and training-mode inter-layer dropout keep the unrolled trace.
 """
 from .._tensor import Tensor
 
@@ -27,6 +35,13 @@ class CustomFunctionOp:
     def __init__(self, fn_cls):
         self.fn_cls = fn_cls
         self.__name__ = fn_cls.__name__
+
+
+class ModuleOp:
+    """Stands in for a node class when a whole module (an RNN's recurrence) is recorded as one op."""
+
+    def __init__(self, name):
+        self.__name__ = name
 
 
 class Trace:
@@ -55,6 +70,7 @@ def run_traced(model, args, module_names):
     from ..nn.modules.module import Module
     from ..autograd.function import Function
     from ..autograd import no_grad
+    from ..nn.modules.rnn import RNNBase
 
     trace = Trace()
     stack = [("", model)]
@@ -97,13 +113,34 @@ def run_traced(model, args, module_names):
             trace.keep.append((tensor_inputs, outs))
         return res
 
+    orig_rnn_run = RNNBase.__dict__["_run"]
+
+    def traced_rnn_run(self, input, hx, cx, batch_sizes):
+        if (suppress[0] or batch_sizes is not None or self.proj_size > 0
+                or (self.training and self.dropout > 0 and self.num_layers > 1)):
+            return orig_rnn_run(self, input, hx, cx, batch_sizes)  # traced op by op (unrolled)
+        suppress[0] += 1
+        try:
+            out, h_n, c_n = orig_rnn_run(self, input, hx, cx, batch_sizes)
+        finally:
+            suppress[0] -= 1
+        ins = ((input, hx) if cx is None else (input, hx, cx)) + tuple(self._flat_weights)
+        outs = (out, h_n) if c_n is None else (out, h_n, c_n)
+        path, mod = stack[-1]
+        op = ModuleOp(self.mode)
+        trace.records.append(Record(op, op.__name__, ins, (self,), outs, path, mod, len(trace.records)))
+        trace.keep.append((ins, outs))
+        return out, h_n, c_n
+
     _dispatch.OP_OBSERVERS.append(observer)
     Module.__call__ = traced_call
     Function.apply = classmethod(traced_apply)
+    RNNBase._run = traced_rnn_run
     try:
         with no_grad():
             result = model(*args)
     finally:
+        RNNBase._run = orig_rnn_run
         Function.apply = orig_apply
         Module.__call__ = orig_call
         _dispatch.OP_OBSERVERS.remove(observer)
