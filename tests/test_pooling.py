@@ -251,3 +251,193 @@ def test_max_pool_without_indices_equals_indexed_path(cfg):
         fast = EF.max_pool2d(ember.tensor(x), **cfg)  # values only
     full, _ = EF.max_pool2d(ember.tensor(x), return_indices=True, **cfg)
     np.testing.assert_array_equal(fast.numpy(), full.numpy())
+
+
+# -- 3-d pooling ----------------------------------------------------------------------------------------
+
+S3 = (2, 3, 5, 7, 6)
+
+
+@needs_torch
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1), (3, 2, 1, 1, True), ((3, 2, 2), (2, 1, 3), (1, 0, 1), (1, 2, 1), True),
+                                  (3, 1, 1, 2), ((1, 3, 2), (1, 2, 2)), (2, 3, 0, 1, True), ((2,), (1,), 1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool3d(args, dtype):
+    tol = 1e-10 if dtype == np.float64 else 1e-6
+    _check("max_pool3d", args, S3, dict(return_indices=True), dtype=dtype, tol=tol)
+    _check("max_pool3d", args, S3[1:], dtype=dtype, tol=tol)  # unbatched
+
+
+@needs_torch
+@pytest.mark.parametrize("args", [(2,), (3,), (3, 2, 1), (2, 1, 0, 2), ((2, 3, 1), (1, 2, 1), (1, 1, 0), 1, True)])
+def test_max_pool3d_ties_nan_pick_torchs_index(args):
+    x = np.maximum(rng.integers(-3, 2, (2, 2, 6, 7, 5)), 0).astype(np.float32)
+    x[0, 0, 1, 1, 1] = x[1, 1, 3, 2, 4] = x[1, 1, 3, 3, 4] = np.nan
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ve, ie), (vt, it) = EF.max_pool3d(xe, *args, return_indices=True), TF.max_pool3d(xt, *args, return_indices=True)
+    assert_close(ie, it)
+    np.testing.assert_array_equal(ve.detach().numpy(), vt.detach().numpy())
+    with ember.no_grad():  # the values-only inference path
+        np.testing.assert_array_equal(EF.max_pool3d(ember.tensor(x), *args).numpy(), vt.detach().numpy())
+    g = rng.standard_normal(tuple(vt.shape)).astype(np.float32)
+    ve.backward(ember.tensor(g))
+    vt.backward(torch.tensor(g))
+    assert_close(xe.grad, xt.grad)
+    xi = np.full((1, 2, 4, 5, 5), -np.inf)
+    assert_close(EF.max_pool3d(ember.tensor(xi), 3, 2, 1, return_indices=True),
+                 TF.max_pool3d(torch.tensor(xi), 3, 2, 1, return_indices=True))
+    xl = rng.integers(-9, 9, (2, 3, 4, 6, 5))
+    assert_close(EF.max_pool3d(ember.tensor(xl), 3, 2, 1, return_indices=True),
+                 TF.max_pool3d(torch.tensor(xl), 3, 2, 1, return_indices=True))
+
+
+@needs_torch
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1), (3, 2, 1, True, True), (3, 2, 1, True, False), (3, 2, 1, False, False),
+                                  ((3, 2, 2), (2, 1, 2), (1, 1, 0), False, True, 5), (3, 2, 1, True, True, 4),
+                                  ((2, 3, 1), None, (1, 0, 0)), (2, 2, 1, True, False, 3)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_avg_pool3d(args, dtype):
+    tol = 1e-10 if dtype == np.float64 else 1e-6
+    _check("avg_pool3d", args, S3, dtype=dtype, tol=tol)
+    _check("avg_pool3d", args, S3[1:], dtype=dtype, tol=tol)
+
+
+@needs_torch
+def test_avg_pool3d_integers():
+    x = rng.integers(-50, 50, (2, 3, 4, 5, 4))
+    for args in [(2,), (3, 2, 1), (3, 2, 1, True, False), (3, 2, 1, False, True, 5)]:
+        assert_close(EF.avg_pool3d(ember.tensor(x), *args), TF.avg_pool3d(torch.tensor(x), *args))
+
+
+@needs_torch
+@pytest.mark.parametrize("size", [(2, 3, 4), (3, 7, 1), 1, (None, 4, None), (5, 7, 6), (8, 9, 11), 2, (1, 1, 3)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adaptive_pool3d(size, dtype):
+    tol = 1e-10 if dtype == np.float64 else 1e-6
+    _check("adaptive_avg_pool3d", (size,), S3, dtype=dtype, tol=tol)
+    _check("adaptive_max_pool3d", (size, True), S3, dtype=dtype, tol=tol)
+    _check("adaptive_avg_pool3d", (size,), S3[1:], dtype=dtype, tol=tol)
+    _check("adaptive_max_pool3d", (size, True), S3[1:], dtype=dtype, tol=tol)
+
+
+@needs_torch
+def test_adaptive_max_pool3d_ties_and_nan():
+    x = np.maximum(rng.integers(-3, 2, (2, 2, 5, 7, 6)), 0).astype(np.float64)
+    x[0, 1, 2, 3, 1] = x[1, 0, 4, 6, 5] = np.nan
+    for size in [(2, 3, 4), (3, 2, 2), 1]:
+        (ve, ie), (vt, it) = (EF.adaptive_max_pool3d(ember.tensor(x), size, True),
+                              TF.adaptive_max_pool3d(torch.tensor(x), size, True))
+        np.testing.assert_array_equal(ve.numpy(), vt.numpy())
+        assert_close(ie, it)
+
+
+@needs_torch
+@pytest.mark.parametrize("kw", [dict(size=(2, 3, 4)), dict(size=3), dict(scale_factor=0.5), dict(size=(7, 9, 8)),
+                                dict(scale_factor=(0.6, 1.0, 0.4))])
+def test_interpolate_area_5d(kw):
+    _check("interpolate", (), S3, dict(kw, mode="area"))
+    _check("interpolate", (), S3, dict(kw, mode="area"), dtype=np.float32, tol=1e-6)
+
+
+@needs_torch
+def test_max_unpool3d():
+    x = rng.standard_normal((2, 3, 6, 4, 4))
+    for args, osz in [((2,), None), ((3, 2, 1), (2, 3, 6, 4, 4)), (((2, 3, 2), (2, 2, 2)), (6, 4, 4))]:
+        (ve, ie), (vt, it) = (EF.max_pool3d(ember.tensor(x), *args, return_indices=True),
+                              TF.max_pool3d(torch.tensor(x), *args, return_indices=True))
+        ve.requires_grad_(True)
+        vt.requires_grad_(True)
+        k = args[0]
+        s = args[1] if len(args) > 1 else None
+        p = args[2] if len(args) > 2 else 0
+        ue, ut = EF.max_unpool3d(ve, ie, k, s, p, osz), TF.max_unpool3d(vt, it, k, s, p, osz)
+        assert_close(ue, ut)
+        assert ue.grad_fn.name() == ut.grad_fn.name()
+        w = rng.standard_normal(tuple(ut.shape))
+        (ue * ember.tensor(w)).sum().backward()
+        (ut * torch.tensor(w)).sum().backward()
+        assert_close(ve.grad, vt.grad)
+    # unbatched
+    (ve, ie), (vt, it) = EF.max_pool3d(ember.tensor(x[0]), 2, return_indices=True), TF.max_pool3d(
+        torch.tensor(x[0]), 2, return_indices=True)
+    assert_close(EF.max_unpool3d(ve, ie, 2), TF.max_unpool3d(vt, it, 2))
+    bad = torch.full((2, 3, 2, 2, 2), 100)
+    raises_like(lambda: TF.max_unpool3d(torch.zeros(2, 3, 2, 2, 2), bad, 2),
+                lambda: EF.max_unpool3d(ember.zeros(2, 3, 2, 2, 2), ember.tensor(bad.numpy()), 2))
+    raises_like(lambda: TF.max_unpool3d(torch.zeros(2, 3, 2, 2, 2), -bad, 2),
+                lambda: EF.max_unpool3d(ember.zeros(2, 3, 2, 2, 2), ember.tensor(-bad.numpy()), 2))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: EF.max_pool3d(x, 2),
+    lambda x: EF.max_pool3d(x, 3, 2, 1, ceil_mode=True),
+    lambda x: EF.max_pool3d(x, (2, 3, 2), 1, (1, 1, 0), dilation=(1, 1, 2)),
+    lambda x: EF.avg_pool3d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+    lambda x: EF.avg_pool3d(x, 2, divisor_override=3),
+    lambda x: EF.adaptive_avg_pool3d(x, (2, 3, 2)),
+    lambda x: EF.adaptive_max_pool3d(x, (3, 2, 2)),
+    lambda x: EF.interpolate(x, size=(2, 3, 3), mode="area"),
+    lambda x: EF.max_unpool3d(*EF.max_pool3d(x, 2, return_indices=True), 2, output_size=x.shape),
+])
+def test_gradcheck_3d(fn):
+    _gc(fn, (1, 2, 4, 5, 4))
+
+
+@needs_torch
+def test_pooling3d_errors_match_torch():
+    x = np.zeros((2, 3, 6, 6, 6), np.float32)
+    cases = [("max_pool3d", (3, None, 2)), ("max_pool3d", (10,)), ("max_pool3d", (2, 0)), ("max_pool3d", (0,)),
+             ("max_pool3d", (0, 1)), ("max_pool3d", ((2, 0, 2), 1)), ("max_pool3d", (2, 2, 0, 0)),
+             ("max_pool3d", ((2, 2),)), ("max_pool3d", ((2, 2, 2, 2),)), ("max_pool3d", (2, (1, 1))),
+             ("max_pool3d", (2, 2, (1, 1))), ("max_pool3d", (2, 1, 0, (1, 1))), ("max_pool3d", (2, 2, -1)),
+             ("max_pool3d", (9, 1, 1)), ("avg_pool3d", (3, None, 2)), ("avg_pool3d", (10,)), ("avg_pool3d", (2, 0)),
+             ("avg_pool3d", ((2, 2),)), ("avg_pool3d", (0, 1)), ("avg_pool3d", (2, 2, 0, False, True, 0)),
+             ("avg_pool3d", ((7, 2, 2), 1)), ("avg_pool3d", (2, (1, 1))), ("avg_pool3d", (2, 1, (1, 1))),
+             ("avg_pool3d", (3, 2, -1)), ("adaptive_avg_pool3d", ((2, 2),)), ("adaptive_max_pool3d", ((2, 2),)),
+             ("adaptive_avg_pool3d", ((2, 2, 2, 2),)), ("adaptive_max_pool3d", ((2, 2, 2, 2),))]
+    for name, args in cases:
+        raises_like(lambda: getattr(TF, name)(torch.tensor(x), *args), lambda: getattr(EF, name)(ember.tensor(x), *args))
+    for name in ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]:
+        for shape in [(6, 6, 6), (1, 1, 1, 2, 6, 6, 6), (2, 3, 0, 4, 4), (2, 0, 4, 4, 4), (3, 4, 0, 4)]:
+            raises_like(lambda: getattr(TF, name)(torch.zeros(shape), 2), lambda: getattr(EF, name)(ember.zeros(shape), 2))
+        for dt in ["int64", "int32", "bool", "float16"]:
+            t = torch.zeros((2, 3, 4, 4, 4), dtype=getattr(torch, dt))
+            try:
+                r = getattr(TF, name)(t, 2)
+            except Exception:
+                raises_like(lambda: getattr(TF, name)(t, 2), lambda: getattr(EF, name)(ember.tensor(t.numpy()), 2))
+            else:
+                assert_close(getattr(EF, name)(ember.tensor(t.numpy()), 2), r)
+    # empty batch is fine
+    for name in ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]:
+        assert_close(getattr(EF, name)(ember.zeros(0, 3, 4, 4, 4), 2), getattr(TF, name)(torch.zeros(0, 3, 4, 4, 4), 2))
+    # 2-d texts that share the checks
+    raises_like(lambda: TF.max_pool2d(torch.zeros(2, 3, 6, 6), 2, 2, -1), lambda: EF.max_pool2d(ember.zeros(2, 3, 6, 6), 2, 2, -1))
+    raises_like(lambda: TF.max_pool2d(torch.zeros(2, 3, 6, 6), 0), lambda: EF.max_pool2d(ember.zeros(2, 3, 6, 6), 0))
+    raises_like(lambda: TF.max_pool2d(torch.zeros(2, 3, 6, 6), 2, (1, 1, 1)),
+                lambda: EF.max_pool2d(ember.zeros(2, 3, 6, 6), 2, (1, 1, 1)))
+    raises_like(lambda: TF.max_pool2d(torch.zeros(2, 3, 6, 6), 2, 1, 0, (1, 1, 1)),
+                lambda: EF.max_pool2d(ember.zeros(2, 3, 6, 6), 2, 1, 0, (1, 1, 1)))
+
+
+@needs_torch
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.MaxPool3d(2), lambda nn: nn.MaxPool3d((3, 2, 2), 1, 1, 2, ceil_mode=True),
+    lambda nn: nn.MaxPool3d(3, 2, 1, return_indices=True),
+    lambda nn: nn.AvgPool3d(3, 2, 1), lambda nn: nn.AvgPool3d(2, count_include_pad=False, divisor_override=3),
+    lambda nn: nn.AvgPool3d((2, 3, 2), (1, 2, 1), ceil_mode=True),
+    lambda nn: nn.AdaptiveAvgPool3d((3, None, 2)), lambda nn: nn.AdaptiveAvgPool3d(2),
+    lambda nn: nn.AdaptiveMaxPool3d((2, 3, 4)), lambda nn: nn.AdaptiveMaxPool3d(2, return_indices=True),
+    lambda nn: nn.MaxUnpool3d(2), lambda nn: nn.MaxUnpool3d((2, 3, 1), 1, 0),
+])
+def test_modules3d_match_torch(make):
+    me, mt = make(enn), make(torch.nn)
+    assert repr(me) == repr(mt)
+    if isinstance(mt, torch.nn.MaxUnpool3d):
+        x = rng.standard_normal((2, 3, 6, 6, 6)).astype(np.float32)
+        (ve, ie), (vt, it) = (EF.max_pool3d(ember.tensor(x), mt.kernel_size, mt.stride, return_indices=True),
+                              TF.max_pool3d(torch.tensor(x), mt.kernel_size, mt.stride, return_indices=True))
+        assert_close(me(ve, ie), mt(vt, it))
+        return
+    x = rng.standard_normal((2, 3, 6, 7, 5)).astype(np.float32)
+    assert_close(me(ember.tensor(x)), mt(torch.tensor(x)), 1e-5, 1e-6)

@@ -12,5 +12,6 @@ from .modules import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, Ins
                       RNNCellBase, RNNCell, LSTMCell, GRUCell)
 from .modules import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,  # noqa: F401
                       MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
-                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d, PixelShuffle, PixelUnshuffle, Upsample,
+                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d, MaxPool3d, AvgPool3d,
+                      AdaptiveAvgPool3d, AdaptiveMaxPool3d, MaxUnpool3d, PixelShuffle, PixelUnshuffle, Upsample,
                       UpsamplingNearest2d, UpsamplingBilinear2d, Fold, Unfold)

@@ -774,8 +774,9 @@ __all__ += ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm
 
 from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402
                         conv_transpose3d, unfold, fold)
-from ..ops.pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,  # noqa: E402
-                           adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, max_unpool2d, interpolate,
+from ..ops.pooling import (max_pool1d, max_pool2d, max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,  # noqa: E402
+                           adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                           adaptive_max_pool2d, adaptive_max_pool3d, max_unpool2d, max_unpool3d, interpolate,
                            upsample, upsample_nearest, upsample_bilinear, pixel_shuffle, pixel_unshuffle)
 
 
@@ -789,6 +790,11 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     return adaptive_max_pool1d(input, output_size, True)
 
@@ -797,12 +803,17 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
     return adaptive_max_pool2d(input, output_size, True)
 
 
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
 __all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
             "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
             "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool2d", "interpolate",
             "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
             "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
-            "adaptive_max_pool2d_with_indices"]
+            "adaptive_max_pool2d_with_indices", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+            "adaptive_max_pool3d", "max_unpool3d", "max_pool3d_with_indices", "adaptive_max_pool3d_with_indices"]
 
 
 from ..amp.autocast_mode import apply_policy as _apply_autocast_policy  # noqa: E402

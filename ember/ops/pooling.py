@@ -1,5 +1,5 @@
 """Pooling and resampling: max/avg/adaptive pools, interpolate (nearest, linear, bilinear, bicubic),
-max_unpool2d and pixel_shuffle / pixel_unshuffle.
+max_unpool2d/3d and pixel_shuffle / pixel_unshuffle.
 
 Two kinds of kernels, both vectorized over all outputs (loops run only over kernel offsets or taps):
 
@@ -12,8 +12,11 @@ Two kinds of kernels, both vectorized over all outputs (loops run only over kern
   and its flat index with torch's rule (``val > max || isnan(val)``); the gradient is a scatter of
   grad to those indices (``bincount``), whose own gradient is a gather.
 
+The kernels take any number of spatial dims (the 2-d and 3-d pools share them, with per-plane flat indices);
 1-d pools run through the 2-d ones (``unsqueeze(-2)``), as torch does (grad_fn ``SqueezeBackward1``).
 """
+import functools
+import itertools
 import math
 
 import numpy as np
@@ -26,7 +29,7 @@ from ..autograd.graph import Node, STATE
 from ._dispatch import apply
 from ._util import shape_str
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
            "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle"]
 TENSOR_METHODS = ""
 INPLACE = ""
@@ -120,7 +123,9 @@ def _sep_pair(name):
 
 
 AvgPool2DBackward0 = _sep_pair("AvgPool2DBackward0")
+AvgPool3DBackward0 = _sep_pair("AvgPool3DBackward0")
 AdaptiveAvgPool2DBackward0 = _sep_pair("AdaptiveAvgPool2DBackward0")
+AdaptiveAvgPool3DBackward0 = _sep_pair("AdaptiveAvgPool3DBackward0")
 _UPSAMPLE = {name: _sep_pair(name) for name in (
     "UpsampleNearest1DBackward0", "UpsampleNearest2DBackward0", "UpsampleNearestExact1DBackward0",
     "UpsampleNearestExact2DBackward0", "UpsampleLinear1DBackward0", "UpsampleBilinear2DBackward0",
@@ -129,21 +134,35 @@ _UPSAMPLE = {name: _sep_pair(name) for name in (
 
 
 # -- max selection ----------------------------------------------------------------------------------
+# Every max kernel takes x (N, C, *spatial) with nsp = len(cfg's sizes) spatial dims and returns the values
+# and int64 flat indices within each spatial plane (d * H * W + h * W + w), as torch does.
 
-def _global_flat_index(idx, in_shape, xp):
-    """Per-plane flat indices idx (planes = all but the last two dims of in_shape) -> indices into the
+def _plane_strides(sp):
+    """Element strides of a C-contiguous plane of shape sp: (H*W, W, 1) for (D, H, W)."""
+    return tuple(math.prod(sp[i + 1:]) for i in range(len(sp)))
+
+
+def _axis_vec(v, i, nsp):
+    """1-d v shaped to broadcast along spatial axis i of nsp."""
+    shape = [1] * nsp
+    shape[i] = -1
+    return v.reshape(shape)
+
+
+def _global_flat_index(idx, in_shape, xp, nsp):
+    """Per-plane flat indices idx (planes = all but the last nsp dims of in_shape) -> indices into the
     whole flattened input, shape (planes, outputs per plane)."""
-    P = math.prod(in_shape[:-2]) if len(in_shape) > 2 else 1
-    HW = in_shape[-2] * in_shape[-1]
-    return (xp.arange(P, dtype=_int64) * HW).reshape(P, 1) + idx.reshape(P, -1)
+    P = math.prod(in_shape[:-nsp])
+    plane = math.prod(in_shape[-nsp:])
+    return (xp.arange(P, dtype=_int64) * plane).reshape(P, 1) + idx.reshape(P, -1)
 
 
-def _put_planes(g, idx, in_shape):
+def _put_planes(g, idx, in_shape, nsp):
     """zeros(in_shape) with g written at flat per-plane indices idx (indices must not collide).
     One 1-d fancy assignment: twice as fast as put_along_axis, which builds an index per axis."""
     xp = xp_of(g)
     out = xp.zeros(math.prod(in_shape), dtype=g.dtype)
-    out[_global_flat_index(idx, in_shape, xp).reshape(-1)] = g.reshape(-1)
+    out[_global_flat_index(idx, in_shape, xp, nsp).reshape(-1)] = g.reshape(-1)
     return out.reshape(in_shape)
 
 
@@ -151,13 +170,14 @@ class _IndexScatter(Node):
     """zeros(in_shape) with g (N, C, *out) added at flat per-plane indices idx."""
     __slots__ = ("idx", "out_shape")
     GATHER = None
+    NSP = 2
 
     def forward(self, g, idx, in_shape, disjoint=False):
         self.idx, self.out_shape = idx, g.shape
         if disjoint:  # windows that do not overlap: each input position gets at most one gradient
-            return _put_planes(g, idx, in_shape)
+            return _put_planes(g, idx, in_shape, self.NSP)
         xp = xp_of(g)
-        lin = _global_flat_index(idx, in_shape, xp)
+        lin = _global_flat_index(idx, in_shape, xp, self.NSP)
         size = math.prod(in_shape)
         if xp is np and g.dtype.kind == "f":
             out = np.bincount(lin.reshape(-1), weights=g.reshape(-1), minlength=size).astype(g.dtype)
@@ -178,11 +198,12 @@ class _IndexGather(Node):
     """x's values at flat per-plane indices idx, shaped out_shape (max-pool with fixed indices)."""
     __slots__ = ("idx", "in_shape")
     SCATTER = None
+    NSP = 2
 
     def forward(self, x, idx, out_shape):
         self.idx, self.in_shape = idx, x.shape
         xp = xp_of(x)
-        P = math.prod(x.shape[:-2])
+        P = math.prod(x.shape[:-self.NSP])
         flat = x.reshape(P, -1)
         return xp.take_along_axis(flat, idx.reshape(P, -1), axis=1).reshape(out_shape)
 
@@ -190,11 +211,11 @@ class _IndexGather(Node):
         return (apply(self.SCATTER, (g,), self.idx, self.in_shape),)
 
 
-def _max_pair(name):
+def _max_pair(name, nsp):
     """(node of the pool, its backward's scatter node)."""
-    fwd = type(name, (_MaxSelect,), {"__slots__": ()})
-    sc = type(name.replace("Backward0", "BackwardBackward0"), (_IndexScatter,), {"__slots__": ()})
-    ga = type(name, (_IndexGather,), {"__slots__": ()})
+    fwd = type(name, (_MaxSelect,), {"__slots__": (), "NSP": nsp})
+    sc = type(name.replace("Backward0", "BackwardBackward0"), (_IndexScatter,), {"__slots__": (), "NSP": nsp})
+    ga = type(name, (_IndexGather,), {"__slots__": (), "NSP": nsp})
     fwd.SCATTER, sc.GATHER, ga.SCATTER = sc, ga, sc
     return fwd
 
@@ -204,9 +225,10 @@ class _MaxSelect(Node):
     __slots__ = ("idx", "in_shape", "disjoint")
     NON_DIFF_OUTPUTS = (1,)
     SCATTER = None
+    NSP = 2
 
     def forward(self, x, fn, cfg):
-        if x.ndim == 3:  # unbatched: same node (torch's grad_fn), batch of one inside
+        if x.ndim == self.NSP + 1:  # unbatched: same node (torch's grad_fn), batch of one inside
             vals, idx = fn(x[None], cfg)
             vals, idx = vals[0], idx[0]
         else:
@@ -220,12 +242,12 @@ class _MaxSelect(Node):
 
 
 def _max_over_batch(fn, x, cfg):
-    """fn(x, cfg) for a batch x (N, C, H, W); fixed-window max pooling is split across the thread pool
+    """fn(x, cfg) for a batch x (N, C, *spatial); fixed-window max pooling is split across the thread pool
     when it pays (ember/_parallel.py), each chunk giving the values and indices of the unsplit call."""
     if fn is _adaptive_max_kernel:
         return fn(x, cfg)
     ksize, osp = cfg[0], cfg[-1]
-    work = x.size * ksize[0] * ksize[1] * 3 * COPY_COST  # each tap's view is read about 3 times
+    work = x.size * math.prod(ksize) * 3 * COPY_COST  # each tap's view is read about 3 times
     if not big_enough(x, work):
         return fn(x, cfg)
     vals = np.empty(x.shape[:2] + tuple(osp), dtype=x.dtype)
@@ -254,18 +276,26 @@ def _windows_disjoint(cfg):
     return all(s >= (k - 1) * d + 1 for k, s, d in zip(ksize, stride, dil))
 
 
+def _kernel_taps(cfg):
+    """The kernel offsets in torch's scan order (last spatial axis fastest)."""
+    return list(itertools.product(*(range(k) for k in cfg[0])))
+
+
+def _tap_views(xpad, cfg, taps):
+    """Per kernel offset, the strided view of xpad holding that tap of every window."""
+    ksize, stride, pad, dil, osp = cfg
+    lead = (slice(None),) * (xpad.ndim - len(ksize))
+    return [xpad[lead + tuple(slice(t * d, t * d + s * (o - 1) + 1, s) for t, d, s, o in zip(tap, dil, stride, osp))]
+            for tap in taps]
+
+
 def _max_pool_values(x, cfg):
     """The max over windows without the argmax (inference); indices come back empty.
     np.maximum propagates NaN, as torch's max pooling does."""
-    ksize, stride, pad, dil, osp = cfg
     xp = xp_of(x)
-    xpad = _pool_padded(x, cfg)
     best = None
-    for kh in range(ksize[0]):
-        for kw in range(ksize[1]):
-            h0, w0 = kh * dil[0], kw * dil[1]
-            v = xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0], w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
-            best = v.copy() if best is None else xp.maximum(best, v, out=best)
+    for v in _tap_views(_pool_padded(x, cfg), cfg, _kernel_taps(cfg)):
+        best = v.copy() if best is None else xp.maximum(best, v, out=best)
     return best, xp.empty(best.shape[:0], dtype=_int64)
 
 
@@ -273,26 +303,27 @@ def _pool_padded(x, cfg):
     """x padded with the lowest value on the left by pad and on the right to hold every window."""
     ksize, stride, pad, dil, osp = cfg
     xp = xp_of(x)
-    H, W = x.shape[2:]
+    nsp = len(ksize)
+    sp = x.shape[-nsp:]
     need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(osp, stride, dil, ksize)]
-    hi = [max(0, n - p - S) for n, p, S in zip(need, pad, (H, W))]
-    if not (pad[0] or pad[1] or hi[0] or hi[1]):
+    hi = [max(0, n - p - S) for n, p, S in zip(need, pad, sp)]
+    if not (any(pad) or any(hi)):
         return x
-    xpad = xp.full(x.shape[:2] + (H + pad[0] + hi[0], W + pad[1] + hi[1]), _lowest(x.dtype), dtype=x.dtype)
-    xpad[:, :, pad[0]:pad[0] + H, pad[1]:pad[1] + W] = x
+    xpad = xp.full(x.shape[:-nsp] + tuple(S + p + h for S, p, h in zip(sp, pad, hi)), _lowest(x.dtype), dtype=x.dtype)
+    xpad[(Ellipsis,) + tuple(slice(p, p + S) for p, S in zip(pad, sp))] = x
     return xpad
 
 
 def _max_pool_kernel(x, cfg):
-    """x (N, C, H, W) -> max over windows and the flat index (h * W + w) of each max."""
+    """x (N, C, *spatial) -> max over windows and the flat per-plane index of each max."""
     ksize, stride, pad, dil, osp = cfg
     xp = xp_of(x)
-    H, W = x.shape[2:]
-    xpad = _pool_padded(x, cfg)
+    nsp = len(ksize)
+    sp = x.shape[-nsp:]
+    es = _plane_strides(sp)
     floating = x.dtype.kind == "f"
-    taps = [(kh * dil[0], kw * dil[1]) for kh in range(ksize[0]) for kw in range(ksize[1])]
-    views = [xpad[:, :, h0:h0 + stride[0] * (osp[0] - 1) + 1:stride[0], w0:w0 + stride[1] * (osp[1] - 1) + 1:stride[1]]
-             for h0, w0 in taps]
+    taps = _kernel_taps(cfg)
+    views = _tap_views(_pool_padded(x, cfg), cfg, taps)
     best = views[0].copy()
     for v in views[1:]:
         xp.maximum(best, v, out=best)  # NaN-propagating, like torch's max pooling
@@ -300,28 +331,27 @@ def _max_pool_kernel(x, cfg):
         best, which = _winning_tap_nan(views, xp)
     else:
         which = _first_tap_equal(views, best, xp)
-    # the flat index is linear in the tap: window origin + tap row * dil_h * W + tap column * dil_w
-    oh = np.arange(osp[0]) * stride[0] - pad[0]
-    ow = np.arange(osp[1]) * stride[1] - pad[1]
-    origin = xp.asarray(oh[:, None] * W + ow[None, :])
+    # the flat index is linear in the tap: window origin + the tap's offset within the plane
+    starts = [np.arange(o) * s - p for o, s, p in zip(osp, stride, pad)]
+    origin = sum(_axis_vec(st * e, i, nsp) for i, (st, e) in enumerate(zip(starts, es)))
+    origin = xp.asarray(origin)
     if len(views) == 1:
         idx = xp.broadcast_to(origin, best.shape).copy()
     else:
-        tap_row, tap_col = xp.divmod(which, which.dtype.type(ksize[1]))
-        idx = tap_row.astype(_int64)
-        idx *= dil[0] * W
+        tap_off = xp.asarray(np.array([sum(t * d * e for t, d, e in zip(tap, dil, es)) for tap in taps], dtype=_int64))
+        idx = tap_off[which]  # a table lookup: faster than take() or divmod on the tap number
         idx += origin
-        if ksize[1] > 1:
-            idx += tap_col.astype(_int64) * dil[1] if dil[1] != 1 else tap_col
-    if pad[0] or pad[1]:
+    if any(pad):
         # a window whose every value is padding (-inf) starts at its first valid position, as in torch
-        fh = np.where(oh < 0, oh + ((-oh + dil[0] - 1) // dil[0]) * dil[0], oh)
-        fw = np.where(ow < 0, ow + ((-ow + dil[1] - 1) // dil[1]) * dil[1], ow)
-        first = xp.asarray(fh[:, None] * W + fw[None, :])
-        tap_valid = xp.asarray(np.stack([((oh + h0) >= 0)[:, None] & ((ow + w0) >= 0)[None, :] & ((oh + h0) < H)[:, None]
-                                         & ((ow + w0) < W)[None, :] for h0, w0 in taps]))
-        chosen_valid = tap_valid[which, xp.arange(osp[0])[:, None], xp.arange(osp[1])[None, :]]
-        idx = xp.where(chosen_valid, idx, first)
+        first = sum(_axis_vec(np.where(st < 0, st + ((-st + d - 1) // d) * d, st) * e, i, nsp)
+                    for i, (st, d, e) in enumerate(zip(starts, dil, es)))
+        valid = np.stack([functools.reduce(np.logical_and, [_axis_vec((st + t * d >= 0) & (st + t * d < S), i, nsp)
+                                                            for i, (st, t, d, S) in enumerate(zip(starts, tap, dil, sp))],
+                                           np.ones(osp, dtype=bool))
+                          for tap in taps])
+        grids = tuple(xp.asarray(_axis_vec(np.arange(o), i, nsp)) for i, o in enumerate(osp))
+        chosen_valid = xp.asarray(valid)[(which,) + grids]
+        idx = xp.where(chosen_valid, idx, xp.asarray(first))
     return best, idx
 
 
@@ -362,51 +392,73 @@ def _adaptive_bounds(S, O):
 
 
 def _adaptive_max_kernel(x, cfg):
-    O1, O2 = cfg
+    """x (N, C, *spatial) -> max over torch's adaptive windows (output sizes cfg) and flat indices.
+    Loops over the taps of the largest window; the gathers along leading axes are shared between taps."""
+    osz = tuple(cfg)
+    nsp = len(osz)
     xp = xp_of(x)
-    H, W = x.shape[2:]
-    sh, eh = _adaptive_bounds(H, O1)
-    sw, ew = _adaptive_bounds(W, O2)
-    Th, Tw = int((eh - sh).max()), int((ew - sw).max())
-    best = idx = None
+    sp = x.shape[-nsp:]
+    es = _plane_strides(sp)
+    bounds = [_adaptive_bounds(S, O) for S, O in zip(sp, osz)]
+    T = [int((e - s).max()) for s, e in bounds]
     floating = x.dtype.kind == "f"
-    for th in range(Th):
-        ih = np.minimum(sh + th, H - 1)
-        vh = (sh + th) < eh
-        rows = xp.take(x, xp.asarray(ih), axis=2)
-        for tw in range(Tw):
-            iw = np.minimum(sw + tw, W - 1)
-            vw = (sw + tw) < ew
-            v = xp.take(rows, xp.asarray(iw), axis=3)
-            flat = xp.asarray(ih[:, None] * W + iw[None, :])
-            if best is None:
-                best, idx = v.copy(), xp.broadcast_to(flat, v.shape).copy()
-                continue
-            upd = v > best
-            if floating:
-                upd |= v != v
-            upd &= xp.asarray(vh[:, None] & vw[None, :])
-            xp.copyto(best, v, where=upd)
-            xp.copyto(idx, flat, where=upd)
+    parts, flats, valids = [x] + [None] * nsp, [0] + [None] * nsp, [True] + [None] * nsp
+    best = idx = prev = None
+    for t in itertools.product(*(range(n) for n in T)):
+        d0 = 0 if prev is None else next(d for d in range(nsp) if t[d] != prev[d])
+        for d in range(d0, nsp):
+            s, e = bounds[d]
+            pos = np.minimum(s + t[d], sp[d] - 1)
+            parts[d + 1] = xp.take(parts[d], xp.asarray(pos), axis=x.ndim - nsp + d)
+            flats[d + 1] = flats[d] + _axis_vec(pos * es[d], d, nsp)
+            valids[d + 1] = valids[d] & _axis_vec((s + t[d]) < e, d, nsp)
+        prev = t
+        v = parts[nsp]
+        flat = xp.asarray(flats[nsp])
+        if best is None:
+            best, idx = v.copy(), xp.broadcast_to(flat, v.shape).copy()
+            continue
+        upd = v > best
+        if floating:
+            upd |= v != v
+        upd &= xp.asarray(valids[nsp])
+        xp.copyto(best, v, where=upd)
+        xp.copyto(idx, xp.broadcast_to(flat, v.shape), where=upd)
     return best, idx
 
 
-MaxPool2DWithIndicesBackward0 = _max_pair("MaxPool2DWithIndicesBackward0")
-AdaptiveMaxPool2DBackward0 = _max_pair("AdaptiveMaxPool2DBackward0")
-MaxUnpool2DBackward0 = None  # defined below
+MaxPool2DWithIndicesBackward0 = _max_pair("MaxPool2DWithIndicesBackward0", 2)
+MaxPool3DWithIndicesBackward0 = _max_pair("MaxPool3DWithIndicesBackward0", 3)
+AdaptiveMaxPool2DBackward0 = _max_pair("AdaptiveMaxPool2DBackward0", 2)
+AdaptiveMaxPool3DBackward0 = _max_pair("AdaptiveMaxPool3DBackward0", 3)
+MaxUnpool2DBackward0 = MaxUnpool3DBackward0 = None  # defined below
 
 
 # -- argument helpers ---------------------------------------------------------------------------------
 
-def _two(v, name, fn):
+_WORDS = {1: "one", 2: "two", 3: "three"}
+
+
+def _arg_msg(fn, name, n):
+    # torch's texts: avg_pool3d says "must be", the others "must either be"; dilation "must be either"
+    verb = "must be either" if name == "dilation" else ("must be" if fn == "avg_pool3d" else "must either be")
+    omitted = "omitted, " if name == "stride" else ""
+    return f"{fn}: {name} {verb} {omitted}a single int, or a tuple of {_WORDS[n]} ints"
+
+
+def _ntuple(v, n, name, fn):
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v), int(v))
+        return (int(v),) * n
     v = tuple(v)
     if len(v) == 1:
-        return (int(v[0]),) * 2
-    if len(v) != 2:
-        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
+        return (int(v[0]),) * n
+    if len(v) != n:
+        raise RuntimeError(_arg_msg(fn, name, n))
     return tuple(int(a) for a in v)
+
+
+def _two(v, name, fn):
+    return _ntuple(v, 2, name, fn)
 
 
 def _pool_out(S, k, s, p, d, ceil_mode):
@@ -417,58 +469,86 @@ def _pool_out(S, k, s, p, d, ceil_mode):
     return o
 
 
-def _batched(input, fn_dims_msg):
-    nd = input._data.ndim
-    if nd == 3:
-        return input, False  # the kernels take any leading dims
-    if nd == 4:
-        return input, False
-    raise RuntimeError(fn_dims_msg)
+def _check_pool_ndim(input, nsp):
+    if input._data.ndim not in (nsp + 1, nsp + 2):
+        raise RuntimeError(f"non-empty {nsp + 1}D or {nsp + 2}D (batch mode) tensor expected for input")
 
 
-def _pool_checks(x, ksize, stride, pad, dil, ceil_mode):
-    if any(k <= 0 for k in ksize):
-        raise RuntimeError(f"kernel_size must be greater than zero, but got kH: {ksize[0]} kW: {ksize[1]}")
+def _pool_checks(x, ksize, stride, pad, dil, ceil_mode, where=None, check_input_size=False):
+    """torch's pool{2,3}d_shape_check: argument ranges, then the output size. Returns the output spatial
+    sizes. where: the function named by the 3-D 'non-batch dimensions' error."""
+    nsp = len(ksize)
+    axes = "THW"[-nsp:]
     if any(s <= 0 for s in stride):
         raise RuntimeError("stride should not be zero")
+    if any(k <= 0 for k in ksize):
+        got = " ".join(f"k{a}: {k}" for a, k in zip(axes, ksize))
+        raise RuntimeError(f"kernel_size must be greater than zero, but got {got}" if nsp == 2 else
+                           f"kernel size should be greater than zero, but got {got}")
     if any(d <= 0 for d in dil):
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dil[0]} dilationW: {dil[1]}")
+        got = " ".join(f"dilation{a}: {d}" for a, d in zip(axes, dil))
+        raise RuntimeError(f"dilation should be greater than zero, but got {got}")
     for k, p, d in zip(ksize, pad, dil):
         if p < 0:
-            raise RuntimeError("pad must be non-negative")
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
         if p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
-    C, H, W = x._data.shape[-3:]
-    osp = tuple(_pool_out(S, k, s, p, d, ceil_mode) for S, k, s, p, d in zip((H, W), ksize, stride, pad, dil))
-    if osp[0] < 1 or osp[1] < 1:
-        raise RuntimeError(f"Given input size: ({C}x{H}x{W}). Calculated output size: ({C}x{osp[0]}x{osp[1]}). "
-                           f"Output size is too small")
+    shape = x._data.shape
+    sp = shape[-nsp:]
+    if where is not None and any(s == 0 for s in shape[-nsp - 1:]):
+        raise RuntimeError(f"{where}: Expected input's non-batch dimensions to have positive length, but input has a "
+                           f"shape of {shape_str(shape)} and non-batch dimension 0 has length zero!")
+    if check_input_size and any(S < k for S, k in zip(sp, ksize)):
+        raise RuntimeError(f"input image ({' '.join(f'{a}: {S}' for a, S in zip(axes, sp))}) smaller than kernel size "
+                           f"({' '.join(f'k{a}: {k}' for a, k in zip(axes, ksize))})")
+    C = shape[-nsp - 1]
+    osp = tuple(_pool_out(S, k, s, p, d, ceil_mode) for S, k, s, p, d in zip(sp, ksize, stride, pad, dil))
+    if any(o < 1 for o in osp):
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (C,) + sp))}). Calculated output size: "
+                           f"({'x'.join(map(str, (C,) + osp))}). Output size is too small")
     return osp
 
 
 def _stride_or_kernel(stride, ksize, name, fn):
     if stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0):
         return ksize
-    return _two(stride, name, fn)
+    return _ntuple(stride, len(ksize), name, fn)
+
+
+def _not_implemented(what, dt):
+    return NotImplementedError(f"\"{what}\" not implemented for '{_dtype._from_np[dt]._short.capitalize()}'")
 
 
 # -- max pooling ------------------------------------------------------------------------------------
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    ksize = _two(kernel_size, "kernel_size", "max_pool2d")
-    stride = _stride_or_kernel(stride, ksize, "stride", "max_pool2d")
-    pad = _two(padding, "padding", "max_pool2d")
-    dil = _two(dilation, "dilation", "max_pool2d")
-    x, unb = _batched(input, "non-empty 3D or 4D (batch mode) tensor expected for input")
-    osp = _pool_checks(x, ksize, stride, pad, dil, ceil_mode)
+_MAX_POOL = {2: MaxPool2DWithIndicesBackward0, 3: MaxPool3DWithIndicesBackward0}
+
+
+def _max_poolnd(nsp, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    fn = f"max_pool{nsp}d"
+    ksize = _ntuple(kernel_size, nsp, "kernel_size", fn)
+    stride = _stride_or_kernel(stride, ksize, "stride", fn)
+    pad = _ntuple(padding, nsp, "padding", fn)
+    dil = _ntuple(dilation, nsp, "dilation", fn)
+    _check_pool_ndim(input, nsp)
+    if nsp == 3 and input._data.dtype.kind == "b":
+        raise _not_implemented("max_pool3d", input._data.dtype)
+    osp = _pool_checks(input, ksize, stride, pad, dil, ceil_mode,
+                       "max_pool3d_with_indices_out_cpu_template()" if nsp == 3 else None)
     # the indices cost more than the max itself: skip them when neither the caller nor autograd wants them
-    need_idx = return_indices or (x._requires_grad and STATE.grad_enabled)
+    need_idx = return_indices or (input._requires_grad and STATE.grad_enabled)
     kernel = _max_pool_kernel if need_idx else _max_pool_values
-    out, idx = apply(MaxPool2DWithIndicesBackward0, (x,), kernel, (ksize, stride, pad, dil, osp))
-    if unb:
-        out, idx = out.squeeze(0), idx.squeeze(0)
+    out, idx = apply(_MAX_POOL[nsp], (input,), kernel, (ksize, stride, pad, dil, osp))
     return (out, idx) if return_indices else out
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _max_poolnd(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _max_poolnd(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -511,43 +591,57 @@ def _avg_taps(S, k, s, p, O, count_include_pad, np_dtype):
     return idx, div
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
-    ksize = _two(kernel_size, "kernel_size", "avg_pool2d")
-    stride = _stride_or_kernel(stride, ksize, "stride", "avg_pool2d")
-    pad = _two(padding, "padding", "avg_pool2d")
-    x, unb = _batched(input, "non-empty 3D or 4D (batch mode) tensor expected for input")
+_AVG_POOL = {2: AvgPool2DBackward0, 3: AvgPool3DBackward0}
+
+
+def _avg_poolnd(nsp, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    fn = f"avg_pool{nsp}d"
+    ksize = _ntuple(kernel_size, nsp, "kernel_size", fn)
+    stride = _stride_or_kernel(stride, ksize, "stride", fn)
+    pad = _ntuple(padding, nsp, "padding", fn)
+    _check_pool_ndim(input, nsp)
+    x = input
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    osp = _pool_checks(x, ksize, stride, pad, (1, 1), ceil_mode)
-    H, W = x._data.shape[-2:]
+    osp = _pool_checks(x, ksize, stride, pad, (1,) * nsp, ceil_mode, "avg_pool3d()" if nsp == 3 else None,
+                       check_input_size=nsp == 3)
+    sp = x._data.shape[-nsp:]
     dt = x._data.dtype
-    (ih, dh), (iw, dw) = (_avg_taps(H, ksize[0], stride[0], pad[0], osp[0], count_include_pad, dt),
-                          _avg_taps(W, ksize[1], stride[1], pad[1], osp[1], count_include_pad, dt))
+    axes = [_avg_taps(S, k, s, p, O, count_include_pad, dt) for S, k, s, p, O in zip(sp, ksize, stride, pad, osp)]
     xp = xp_of(x._data)
+    nlead = x._data.ndim - nsp
     if dt.kind not in "fc" and dt != _dtype.bfloat16.np:
-        if dt.kind == "b":
-            raise RuntimeError("\"avg_pool2d\" not implemented for 'Bool'")
-        taps = ((xp.asarray(ih), None), (xp.asarray(iw), None))
-        with_sum = _sep_forward(x._data.astype(np.int64) if dt != _int64 else x._data, taps, x._data.ndim - 2)
-        div = (np.full((osp[0], osp[1]), divisor_override) if divisor_override is not None
-               else dh[:, None] * dw[None, :])
-        q = np.abs(with_sum) // xp.asarray(div)
-        out = (np.sign(with_sum) * q).astype(dt)
+        if dt.kind == "b" or (nsp == 3 and dt != _int64):  # torch's avg_pool3d takes int64 only
+            raise _not_implemented("avg_pool2d" if nsp == 2 else "avg_pool3d_out_frame", dt)
+        taps = tuple((xp.asarray(i), None) for i, _ in axes)
+        with_sum = _sep_forward(x._data.astype(np.int64) if dt != _int64 else x._data, taps, nlead)
+        div = (np.full(osp, divisor_override) if divisor_override is not None
+               else functools.reduce(np.multiply.outer, [d for _, d in axes]))
+        q = xp.abs(with_sum) // xp.asarray(div)
         from .._tensor import wrap
-        out = wrap(out)
-    else:
-        wd = np.dtype(np.float32) if dt == _dtype.bfloat16.np else dt
+        return wrap((xp.sign(with_sum) * q).astype(dt))
+    if nsp == 3 and dt == np.float16:
+        raise _not_implemented("avg_pool3d_out_frame", dt)
+    wd = np.dtype(np.float32) if dt == _dtype.bfloat16.np else dt
+    taps = []
+    for a, (i, d) in enumerate(axes):
+        S = sp[a]
         if divisor_override is not None:
-            wh = np.full(ih.shape, 1.0 / divisor_override)
-            ww = np.ones(iw.shape)
+            w = np.full(i.shape, 1.0 / divisor_override if a == 0 else 1.0)
         else:
-            wh = np.broadcast_to((1.0 / dh)[:, None], ih.shape)
-            ww = np.broadcast_to((1.0 / dw)[:, None], iw.shape)
-        wh, ww = np.where(ih == H, 0, wh).astype(wd), np.where(iw == W, 0, ww).astype(wd)
-        taps = ((xp.asarray(ih), xp.asarray(wh)), (xp.asarray(iw), xp.asarray(ww)))
-        out = apply(AvgPool2DBackward0, (x,), taps, x._data.ndim - 2)
-    return out.squeeze(0) if unb else out
+            w = np.broadcast_to((1.0 / d)[:, None], i.shape)
+        taps.append((xp.asarray(i), xp.asarray(np.where(i == S, 0, w).astype(wd))))
+    return apply(_AVG_POOL[nsp], (x,), tuple(taps), nlead)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_poolnd(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_poolnd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -578,20 +672,37 @@ def _adaptive_size(output_size, in_sp, fn, internal=False):
     return out
 
 
-def adaptive_avg_pool2d(input, output_size):
+def _adaptive_checks_3d(input, fn):
+    """adaptive_{avg,max}_pool3d's checks of empty dims and dtype (2-D pools have their own)."""
+    shape = input._data.shape
+    for i in range(1, len(shape)):  # a 4-D input's dim 0 may be empty, as in torch
+        if shape[i] == 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                               f"sizes {shape_str(shape)} with dimension {i} being empty")
+    dt = input._data.dtype
+    if dt.kind not in "fc" and dt != _dtype.bfloat16.np:
+        raise _not_implemented(f"{fn}_cpu", dt)
+
+
+_ADAPTIVE_AVG = {2: AdaptiveAvgPool2DBackward0, 3: AdaptiveAvgPool3DBackward0}
+
+
+def _adaptive_avg_poolnd(nsp, input, output_size):
+    fn = f"adaptive_avg_pool{nsp}d"
     nd = input._data.ndim
-    if nd not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {shape_str(input._data.shape)}")
-    H, W = input._data.shape[-2:]
-    O1, O2 = _adaptive_size(output_size, (H, W), "adaptive_avg_pool2d")
-    if O1 == 1 and O2 == 1 and input._data.size:
-        return input.mean((-1, -2), keepdim=True)
-    x, unb = input, False
-    dt = x._data.dtype
+    if nd not in (nsp + 1, nsp + 2):
+        raise RuntimeError(f"{fn}(): Expected {nsp + 1}D or {nsp + 2}D tensor, but got {shape_str(input._data.shape)}")
+    sp = input._data.shape[-nsp:]
+    osz = _adaptive_size(output_size, sp, fn)
+    if nsp == 3:
+        _adaptive_checks_3d(input, fn)
+    if all(o == 1 for o in osz) and input._data.size:
+        return input.mean(tuple(range(-nsp, 0)), keepdim=True)  # torch does the same (grad_fn MeanBackward1)
+    dt = input._data.dtype
     wd = np.dtype(np.float32) if dt == _dtype.bfloat16.np else dt
-    xp = xp_of(x._data)
+    xp = xp_of(input._data)
     taps = []
-    for S, O in ((H, O1), (W, O2)):
+    for S, O in zip(sp, osz):
         start, end = _adaptive_bounds(S, O)
         T = int((end - start).max()) if O else 1
         pos = start[:, None] + np.arange(T)[None, :]
@@ -599,8 +710,15 @@ def adaptive_avg_pool2d(input, output_size):
         idx = np.where(valid, pos, S).astype(_int64)
         w = np.where(valid, 1.0 / (end - start)[:, None], 0).astype(wd)
         taps.append((xp.asarray(idx), xp.asarray(w)))
-    out = apply(AdaptiveAvgPool2DBackward0, (x,), tuple(taps), x._data.ndim - 2)
-    return out.squeeze(0) if unb else out
+    return apply(_ADAPTIVE_AVG[nsp], (input,), tuple(taps), nd - nsp)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return _adaptive_avg_poolnd(2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive_avg_poolnd(3, input, output_size)
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -617,13 +735,21 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got {shape_str(input._data.shape)}")
     H, W = input._data.shape[-2:]
     osz = _adaptive_size(output_size, (H, W), "adaptive_max_pool2d", internal=True)
-    x, unb = input, False
-    if H == 0 or W == 0 and x._data.shape[0]:
+    if H == 0 or W == 0 and input._data.shape[0]:
         raise RuntimeError(f"adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
                            f"but input has sizes {shape_str(input._data.shape)} with dimension {nd - 2 if H == 0 else nd - 1} being empty")
-    out, idx = apply(AdaptiveMaxPool2DBackward0, (x,), _adaptive_max_kernel, osz)
-    if unb:
-        out, idx = out.squeeze(0), idx.squeeze(0)
+    out, idx = apply(AdaptiveMaxPool2DBackward0, (input,), _adaptive_max_kernel, osz)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    fn = "adaptive_max_pool3d"
+    nd = input._data.ndim
+    if nd not in (4, 5):
+        raise RuntimeError(f"{fn}(): Expected 4D or 5D tensor, but got: {shape_str(input._data.shape)}")
+    osz = _adaptive_size(output_size, input._data.shape[-3:], fn, internal=True)
+    _adaptive_checks_3d(input, fn)
+    out, idx = apply(AdaptiveMaxPool3DBackward0, (input,), _adaptive_max_kernel, osz)
     return (out, idx) if return_indices else out
 
 
@@ -639,24 +765,34 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 # -- max_unpool ------------------------------------------------------------------------------------
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    ksize = _two(kernel_size, "kernel_size", "max_unpool2d")
-    stride = _stride_or_kernel(stride, ksize, "stride", "max_unpool2d")
-    pad = _two(padding, "padding", "max_unpool2d")
+def _max_unpoolnd(nsp, input, indices, kernel_size, stride, padding, output_size):
+    fn = f"max_unpool{nsp}d"
+    ksize = _ntuple(kernel_size, nsp, "kernel_size", fn)
+    stride = _stride_or_kernel(stride, ksize, "stride", fn)
+    pad = _ntuple(padding, nsp, "padding", fn)
     nd = input._data.ndim
-    H, W = input._data.shape[-2:]
-    default = tuple((S - 1) * s + k - 2 * p for S, s, k, p in zip((H, W), stride, ksize, pad))
+    sp = input._data.shape[-nsp:]
     if output_size is None:
-        osz = default
+        osz = tuple((S - 1) * s + k - 2 * p for S, s, k, p in zip(sp, stride, ksize, pad))
     else:
-        osz = tuple(output_size)[-2:]
-    x, unb = (input.unsqueeze(0), True) if nd == 3 else (input, False)
+        osz = tuple(int(o) for o in tuple(output_size)[-nsp:])
+    x, unb = (input.unsqueeze(0), True) if nd == nsp + 1 else (input, False)
     idx = indices._data.reshape(x._data.shape)
-    if idx.size and (idx.min() < 0 or idx.max() >= osz[0] * osz[1]):
-        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are of size "
-                           f"{osz[0]}x{osz[1]}")
-    out = apply(MaxUnpool2DBackward0, (x,), idx, x._data.shape[:2] + osz)
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= math.prod(osz):
+            raise RuntimeError(f"Found an invalid max index: {lo if lo < 0 else hi} (output volumes are of size "
+                               f"{'x'.join(map(str, osz))}" + (")" if nsp == 3 else ""))
+    out = apply(_MAX_UNPOOL[nsp], (x,), idx, x._data.shape[:2] + osz)
     return out.squeeze(0) if unb else out
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpoolnd(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpoolnd(3, input, indices, kernel_size, stride, padding, output_size)
 
 
 class _MaxUnpool(_IndexScatter):
@@ -665,14 +801,20 @@ class _MaxUnpool(_IndexScatter):
     def forward(self, g, idx, in_shape):
         # torch writes (last write wins); indices from max_pool never collide
         self.idx, self.out_shape = idx, g.shape
-        return _put_planes(g, idx, in_shape)
+        return _put_planes(g, idx, in_shape, self.NSP)
 
 
-MaxUnpool2DBackward0 = type("MaxUnpool2DBackward0", (_MaxUnpool,), {"__slots__": ()})
-MaxUnpool2DBackward0.GATHER = type("MaxUnpool2DBackwardBackward0", (_IndexGather,), {"__slots__": ()})
-MaxUnpool2DBackward0.GATHER.SCATTER = MaxUnpool2DBackward0
+def _unpool_node(nsp):
+    name = f"MaxUnpool{nsp}DBackward0"
+    node = type(name, (_MaxUnpool,), {"__slots__": (), "NSP": nsp})
+    node.GATHER = type(name.replace("Backward0", "BackwardBackward0"), (_IndexGather,), {"__slots__": (), "NSP": nsp})
+    node.GATHER.SCATTER = node
+    return node
 
 
+MaxUnpool2DBackward0 = _unpool_node(2)
+MaxUnpool3DBackward0 = _unpool_node(3)
+_MAX_UNPOOL = {2: MaxUnpool2DBackward0, 3: MaxUnpool3DBackward0}
 # -- interpolate ------------------------------------------------------------------------------------
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
@@ -858,7 +1000,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             return adaptive_avg_pool1d(input, out_sp)
         if nd == 4:
             return adaptive_avg_pool2d(input, out_sp)
-        raise NotImplementedError("ember: interpolate(mode='area') supports 3D and 4D input")
+        return adaptive_avg_pool3d(input, out_sp)
     dt = input._data.dtype
     if dt.kind not in "fc" and dt != _dtype.bfloat16.np:
         tag = {"nearest": "upsample_nearest", "nearest-exact": "_upsample_nearest_exact", "linear": "upsample_linear",

@@ -15,6 +15,7 @@ from .normalization import LocalResponseNorm, LayerNorm, GroupNorm, RMSNorm  # n
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d  # noqa: F401
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,  # noqa: F401
-                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d, PixelShuffle, PixelUnshuffle)
+                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d, MaxPool3d, AvgPool3d,
+                      AdaptiveAvgPool3d, AdaptiveMaxPool3d, MaxUnpool3d, PixelShuffle, PixelUnshuffle)
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: F401
 from .fold import Fold, Unfold  # noqa: F401

@@ -1,9 +1,10 @@
-"""Max/average/adaptive pooling layers and MaxUnpool2d (torch.nn's arguments and repr)."""
+"""Max/average/adaptive pooling layers and MaxUnpool2d/3d (torch.nn's arguments and repr)."""
 from ...ops import pooling as _P
 from .module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+           "MaxUnpool2d", "MaxUnpool3d", "PixelShuffle", "PixelUnshuffle"]
 
 
 def _single(x):
@@ -12,6 +13,10 @@ def _single(x):
 
 def _pair(x):
     return tuple(x) if isinstance(x, (list, tuple)) else (x, x)
+
+
+def _triple(x):
+    return tuple(x) if isinstance(x, (list, tuple)) else (x, x, x)
 
 
 class _MaxPoolNd(Module):
@@ -43,6 +48,12 @@ class MaxPool2d(_MaxPoolNd):
                              ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
+class MaxPool3d(_MaxPoolNd):
+    def forward(self, input):
+        return _P.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
 class AvgPool1d(Module):
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
 
@@ -62,7 +73,7 @@ class AvgPool1d(Module):
                              self.count_include_pad)
 
 
-class AvgPool2d(Module):
+class _AvgPoolNd(Module):
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"]
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -79,8 +90,16 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input):
-        return _P.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                             self.count_include_pad, self.divisor_override)
+        return self._fn(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                        self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolNd):
+    _fn = staticmethod(_P.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    _fn = staticmethod(_P.avg_pool3d)
 
 
 class _AdaptiveAvgPoolNd(Module):
@@ -102,6 +121,11 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     def forward(self, input):
         return _P.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    def forward(self, input):
+        return _P.adaptive_avg_pool3d(input, self.output_size)
 
 
 class _AdaptiveMaxPoolNd(Module):
@@ -126,6 +150,11 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
         return _P.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    def forward(self, input):
+        return _P.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
 class MaxUnpool2d(Module):
     __constants__ = ["kernel_size", "stride", "padding"]
 
@@ -140,6 +169,22 @@ class MaxUnpool2d(Module):
 
     def forward(self, input, indices, output_size=None):
         return _P.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(Module):
+    __constants__ = ["kernel_size", "stride", "padding"]
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = _triple(kernel_size)
+        self.stride = _triple(stride if (stride is not None) else kernel_size)
+        self.padding = _triple(padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input, indices, output_size=None):
+        return _P.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class PixelShuffle(Module):
