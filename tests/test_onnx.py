@@ -179,6 +179,31 @@ def test_pool1d(tmp_path):
     _run(m, torch.randn(2, 3, 10), torch.randn(4, 3, 10), tmp_path)
 
 
+
+@pytest.mark.parametrize("pool", [
+    nn.MaxPool3d(2), nn.MaxPool3d(3, stride=2, padding=1), nn.MaxPool3d((2, 3, 2), stride=1, dilation=(1, 1, 2)),
+    nn.MaxPool3d(2, ceil_mode=True), nn.AvgPool3d(2), nn.AvgPool3d(3, stride=2, padding=1),
+    nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=False), nn.AvgPool3d(2, ceil_mode=True),
+    nn.AdaptiveAvgPool3d(1), nn.AdaptiveAvgPool3d((2, 3, 2)), nn.AdaptiveMaxPool3d(1), nn.AdaptiveMaxPool3d((2, 3, 7)),
+])
+def test_pool3d(tmp_path, pool):
+    p = _run(pool, torch.randn(2, 3, 6, 9, 7), torch.randn(4, 3, 6, 9, 7), tmp_path)
+    ops = _ops(p)
+    name = type(pool).__name__
+    expect = {"MaxPool3d": "MaxPool", "AvgPool3d": "AveragePool", "AdaptiveMaxPool3d": "MaxPool"}
+    if name in expect:
+        assert expect[name] in ops or "GlobalMaxPool" in ops, ops
+    if isinstance(pool, nn.AdaptiveAvgPool3d):
+        assert ops == (["GlobalAveragePool"] if pool.output_size == 1 else ["AveragePool"]), ops
+    attrs = {a.name: a for n in p.graph.node for a in n.attribute}
+    if "kernel_shape" in attrs:
+        assert len(attrs["kernel_shape"].ints) == 3
+
+
+def test_pool3d_unbatched(tmp_path):
+    _run(nn.Sequential(nn.MaxPool3d(2), nn.AvgPool3d(2)), torch.randn(3, 8, 8, 8), torch.randn(3, 8, 8, 8), tmp_path,
+         dyn=False)
+
 # -- shape ops, arithmetic ---------------------------------------------------------------------------
 
 def test_shape_ops(tmp_path):

@@ -441,3 +441,12 @@ def test_modules3d_match_torch(make):
         return
     x = rng.standard_normal((2, 3, 6, 7, 5)).astype(np.float32)
     assert_close(me(ember.tensor(x)), mt(torch.tensor(x)), 1e-5, 1e-6)
+
+
+@needs_torch
+def test_unbatched_max_pool_without_grad():
+    # the values-only kernel (no autograd, no return_indices) on unbatched input
+    for fn, shape in [("max_pool2d", (3, 6, 7)), ("max_pool3d", (3, 4, 6, 7)), ("max_pool1d", (3, 7))]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        with ember.no_grad():
+            assert_close(getattr(EF, fn)(ember.tensor(x), 2), getattr(TF, fn)(torch.tensor(x), 2))

@@ -12,6 +12,7 @@ Node class names are not unique across modules (``UnsafeViewBackward0`` is both 
 batched matmul, ``UnsqueezeBackward0`` both ``unsqueeze`` and a basic index ending in None), so the
 registry is keyed by (module suffix, name) first and by name second.
 """
+import itertools
 import math
 
 import numpy as np
@@ -805,7 +806,7 @@ def _mean(g, rec):
     dims, keepdim = rec.params[:2]
     dims = _dims(rec)
     nd = rec.inputs[0]._data.ndim
-    if keepdim and nd == 4 and dims is not None and sorted(d % nd for d in dims) == [2, 3]:
+    if keepdim and nd in (4, 5) and dims is not None and sorted(d % nd for d in dims) == list(range(2, nd)):
         return g.op("GlobalAveragePool", [g.inp(0)])
     return _reduce(g, "ReduceMean", g.inp(0), dims, keepdim)
 
@@ -950,10 +951,10 @@ def _conv(g, rec):
     return g.op("ConvTranspose", ins, **attrs)
 
 
-def _batched_pool(g, rec, fn):
-    """Run an N,C,spatial pooling node on a 3-D (C, H, W) input by adding and removing the batch dim."""
+def _batched_pool(g, rec, fn, nsp=2):
+    """Run an N,C,spatial pooling node on an unbatched (C, *spatial) input by adding and removing the batch dim."""
     x = g.inp(0)
-    if rec.inputs[0]._data.ndim == 3:
+    if rec.inputs[0]._data.ndim == nsp + 1:
         return _squeeze(g, fn(_unsqueeze(g, x, [0])), [0])
     return fn(x)
 
@@ -966,28 +967,31 @@ def _pool_out(S, k, s, p, d, ceil_mode):
     return o
 
 
-@register("MaxPool2DWithIndicesBackward0")
+@register("MaxPool2DWithIndicesBackward0", "MaxPool3DWithIndicesBackward0")
 def _max_pool(g, rec):
     _kernel, (ksize, stride, pad, dil, osp) = rec.params
-    H, W = rec.inputs[0]._data.shape[-2:]
-    floor = tuple(_pool_out(S, k, s, p, d, False) for S, k, s, p, d in zip((H, W), ksize, stride, pad, dil))
+    nsp = len(ksize)
+    sp = rec.inputs[0]._data.shape[-nsp:]
+    floor = tuple(_pool_out(S, k, s, p, d, False) for S, k, s, p, d in zip(sp, ksize, stride, pad, dil))
     ceil = 0 if tuple(osp) == floor else 1
     attrs = dict(kernel_shape=list(ksize), strides=list(stride), pads=list(pad) * 2, dilations=list(dil),
                  ceil_mode=ceil)
-    vals = _batched_pool(g, rec, lambda x: g.op("MaxPool", [x], **attrs))
+    vals = _batched_pool(g, rec, lambda x: g.op("MaxPool", [x], **attrs), nsp)
     return [vals, None]
 
 
-@register("AdaptiveMaxPool2DBackward0")
+@register("AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool3DBackward0")
 def _adaptive_max_pool(g, rec):
-    osz = rec.params[1]
-    H, W = rec.inputs[0]._data.shape[-2:]
-    if tuple(osz) == (1, 1):
-        return [_batched_pool(g, rec, lambda x: g.op("GlobalMaxPool", [x])), None]
-    if H % osz[0] or W % osz[1]:
-        raise _unsupported(rec, f"adaptive max pooling from {H}x{W} to {osz[0]}x{osz[1]} (sizes must divide)")
-    k = [H // osz[0], W // osz[1]]
-    return [_batched_pool(g, rec, lambda x: g.op("MaxPool", [x], kernel_shape=k, strides=k)), None]
+    osz = tuple(rec.params[1])
+    nsp = len(osz)
+    sp = rec.inputs[0]._data.shape[-nsp:]
+    if all(o == 1 for o in osz):
+        return [_batched_pool(g, rec, lambda x: g.op("GlobalMaxPool", [x]), nsp), None]
+    if any(S % o for S, o in zip(sp, osz)):
+        raise _unsupported(rec, f"adaptive max pooling from {'x'.join(map(str, sp))} to {'x'.join(map(str, osz))} "
+                                f"(sizes must divide)")
+    k = [S // o for S, o in zip(sp, osz)]
+    return [_batched_pool(g, rec, lambda x: g.op("MaxPool", [x], kernel_shape=k, strides=k), nsp), None]
 
 
 def _avg_taps(S, k, s, p, O, count_include_pad):
@@ -1029,26 +1033,26 @@ def _recover_avg_pool(taps, sizes):
                         if np.allclose(_tap_matrix(ii, ww, S), M, rtol=1e-6, atol=1e-7):
                             cands.append((k, s, p, ceil, cip))
         found.append(cands)
-    for a in found[0]:
-        for b in found[1]:
-            if a[3] == b[3] and a[4] == b[4]:
-                return (a[0], b[0]), (a[1], b[1]), (a[2], b[2]), a[3], a[4]
+    for combo in itertools.product(*found):
+        if all(c[3] == combo[0][3] and c[4] == combo[0][4] for c in combo):
+            return (tuple(c[0] for c in combo), tuple(c[1] for c in combo), tuple(c[2] for c in combo),
+                    combo[0][3], combo[0][4])
     return None, mats
 
 
-@register("AvgPool2DBackward0", "AdaptiveAvgPool2DBackward0")
+@register("AvgPool2DBackward0", "AdaptiveAvgPool2DBackward0", "AvgPool3DBackward0", "AdaptiveAvgPool3DBackward0")
 def _avg_pool(g, rec):
     taps, nlead = rec.params
     taps = [(host(i), host(w)) for i, w in taps]
     sizes = rec.inputs[0]._data.shape[nlead:]
     dt = _dt(rec.inputs[0])
-    if len(taps) == 2:
+    if len(taps) in (2, 3):
         res = _recover_avg_pool(taps, sizes)
         if res[0] is not None:
             k, s, p, ceil, cip = res
             attrs = dict(kernel_shape=list(k), strides=list(s), pads=list(p) * 2, ceil_mode=1 if ceil else 0,
                          count_include_pad=1 if cip else 0)
-            return _batched_pool(g, rec, lambda x: g.op("AveragePool", [x], **attrs))
+            return _batched_pool(g, rec, lambda x: g.op("AveragePool", [x], **attrs), len(taps))
         mats = res[1]
     else:
         mats = [_tap_matrix(i, w, S) for (i, w), S in zip(taps, sizes)]

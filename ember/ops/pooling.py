@@ -230,7 +230,7 @@ class _MaxSelect(Node):
     def forward(self, x, fn, cfg):
         if x.ndim == self.NSP + 1:  # unbatched: same node (torch's grad_fn), batch of one inside
             vals, idx = fn(x[None], cfg)
-            vals, idx = vals[0], idx[0]
+            vals, idx = vals[0], (idx[0] if idx.ndim else idx)  # the values-only kernel has no indices
         else:
             vals, idx = _max_over_batch(fn, x, cfg)
         self.idx, self.in_shape = idx, x.shape
