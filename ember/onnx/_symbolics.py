@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from .._device import host
+from ..ops.pooling import _avg_taps, _pool_out
 from .errors import UnsupportedOperatorError, OnnxExporterError
 
 INT64_MAX = np.iinfo(np.int64).max
@@ -959,14 +960,6 @@ def _batched_pool(g, rec, fn, nsp=2):
     return fn(x)
 
 
-def _pool_out(S, k, s, p, d, ceil_mode):
-    num = S + 2 * p - d * (k - 1) - 1
-    o = (-(-num // s) if ceil_mode else num // s) + 1
-    if ceil_mode and (o - 1) * s >= S + p:
-        o -= 1
-    return o
-
-
 @register("MaxPool2DWithIndicesBackward0", "MaxPool3DWithIndicesBackward0")
 def _max_pool(g, rec):
     _kernel, (ksize, stride, pad, dil, osp) = rec.params
@@ -992,19 +985,6 @@ def _adaptive_max_pool(g, rec):
                                 f"(sizes must divide)")
     k = [S // o for S, o in zip(sp, osz)]
     return [_batched_pool(g, rec, lambda x: g.op("MaxPool", [x], kernel_shape=k, strides=k), nsp), None]
-
-
-def _avg_taps(S, k, s, p, O, count_include_pad):
-    o = np.arange(O)
-    start = o * s - p
-    end = np.minimum(start + k, S + p)
-    pool = end - start
-    vstart, vend = np.maximum(start, 0), np.minimum(end, S)
-    pos = start[:, None] + np.arange(k)[None, :]
-    valid = (pos >= vstart[:, None]) & (pos < vend[:, None])
-    idx = np.where(valid, pos, S).astype(np.int64)
-    div = pool if count_include_pad else (vend - vstart)
-    return idx, div
 
 
 def _tap_matrix(idx, w, S):

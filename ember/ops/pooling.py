@@ -578,7 +578,7 @@ def _one(v):
 
 # -- average pooling ----------------------------------------------------------------------------------
 
-def _avg_taps(S, k, s, p, O, count_include_pad, np_dtype):
+def _avg_taps(S, k, s, p, O, count_include_pad):
     o = np.arange(O)
     start = o * s - p
     end = np.minimum(start + k, S + p)
@@ -607,7 +607,7 @@ def _avg_poolnd(nsp, input, kernel_size, stride, padding, ceil_mode, count_inclu
                        check_input_size=nsp == 3)
     sp = x._data.shape[-nsp:]
     dt = x._data.dtype
-    axes = [_avg_taps(S, k, s, p, O, count_include_pad, dt) for S, k, s, p, O in zip(sp, ksize, stride, pad, osp)]
+    axes = [_avg_taps(S, k, s, p, O, count_include_pad) for S, k, s, p, O in zip(sp, ksize, stride, pad, osp)]
     xp = xp_of(x._data)
     nlead = x._data.ndim - nsp
     if dt.kind not in "fc" and dt != _dtype.bfloat16.np:
