@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .. import _dtype
-from .._device import xp_of
+from .._device import xp_of, strided_view
 from .._parallel import COPY_COST, split_batch
 from ..autograd.graph import Node
 from ._dispatch import apply
@@ -31,12 +31,6 @@ INPLACE = ""
 
 
 # -- array kernels -----------------------------------------------------------------------------------
-
-def _as_strided(x, shape, strides, writeable=False):
-    if x.__class__ is np.ndarray:
-        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=writeable)
-    return xp_of(x).lib.stride_tricks.as_strided(x, shape, strides)
-
 
 def _out_sizes(sp, ksize, stride, pads, dil):
     return tuple((s + lo + hi - d * (k - 1) - 1) // st + 1
@@ -93,7 +87,7 @@ def _wide_view(a, osp, psp, writeable=False):
     """The output positions (N, O, *osp) inside a wide array (N, O, Lw)."""
     it = a.itemsize
     flat = tuple(math.prod(psp[i + 1:]) * it for i in range(len(psp)))
-    return _as_strided(a, a.shape[:2] + tuple(osp), a.strides[:2] + flat, writeable)
+    return strided_view(a, a.shape[:2] + tuple(osp), a.strides[:2] + flat, writeable)
 
 
 def _im2col(x, ksize, stride, pads, dil, allow_wide=True, out=None):
@@ -110,9 +104,9 @@ def _im2col(x, ksize, stride, pads, dil, allow_wide=True, out=None):
     nd = len(ksize)
     kstr = tuple(st[2 + i] * dil[i] for i in range(nd))
     if lw:
-        win = _as_strided(xpad, (N, C) + tuple(ksize) + (lw,), st[:2] + kstr + (xpad.itemsize,))
+        win = strided_view(xpad, (N, C) + tuple(ksize) + (lw,), st[:2] + kstr + (xpad.itemsize,))
     else:
-        win = _as_strided(xpad, (N, C) + tuple(ksize) + osp,
+        win = strided_view(xpad, (N, C) + tuple(ksize) + osp,
                           st[:2] + kstr + tuple(st[2 + i] * stride[i] for i in range(nd)))
     if out is None:
         out = xp.empty((N, C * math.prod(ksize), ncols), dtype=x.dtype)

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._device import xp_of, xp_of as _xp, writeable, host, move, device_of
+from .._device import xp_of, writeable, host, move, device_of
 from .._tensor import Tensor, wrap
 from ..autograd.graph import Node, STATE
 from ._dispatch import apply, check_inplace_allowed, commit_inplace, bump_version
@@ -141,7 +141,7 @@ def _add_at_flat(flat, pos, vals):
     than ``np.bincount`` (which also has to go through float64) for float32/float64/int64/complex.
     Half precision has no fast loop there, so it sums with bincount in float64.
     """
-    xp = _xp(flat)
+    xp = xp_of(flat)
     if pos.size == 0:
         return
     if vals.shape != pos.shape:
@@ -189,7 +189,7 @@ def _index_add_at(out, adv, v):
             getattr(i, "dtype", None) == np.bool_ for i in adv):
         out[adv] += v  # a mask never repeats a position
         return
-    xp = _xp(out)
+    xp = xp_of(out)
     pos = _positions(out.shape, adv, xp)
     vals = xp.broadcast_to(v, pos.shape)
     _add_at_flat(out.reshape(-1), pos, vals)
@@ -390,7 +390,7 @@ def _parse(t, index, for_set=False):
             dim += n
         elif kind == "bool":
             basic.append(None)
-            xp = _xp(a)
+            xp = xp_of(a)
             entries.append((dim, "tensor", xp.zeros(1 if p else 0, dtype=np.int64)))
             dim += 1
             last = "bool"
@@ -414,7 +414,7 @@ def _parse(t, index, for_set=False):
     else:
         basic_t = tuple(basic) + (Ellipsis,)
         vshape = a[basic_t].shape
-    adv = _finish_adv(vshape, entries, _xp(a)) if entries else None
+    adv = _finish_adv(vshape, entries, xp_of(a)) if entries else None
     return basic_t, view_cls, adv
 
 
@@ -459,7 +459,7 @@ def _finish_adv(shape, entries, xp):
 
 def _adv_shape(shape, adv, like):
     """The shape of arr[adv] for an array of `shape`, without reading its elements."""
-    xp = _xp(like)
+    xp = xp_of(like)
     return xp.broadcast_to(xp.empty((), dtype=np.int8), shape)[adv].shape
 
 
@@ -537,7 +537,7 @@ class FillBackward3(Node):
     __slots__ = ()
 
     def forward(self, a, v):
-        return _xp(a).full(a.shape, v, dtype=a.dtype)
+        return xp_of(a).full(a.shape, v, dtype=a.dtype)
 
     def backward(self, g):
         e = self.next_edges
@@ -665,7 +665,7 @@ class GatherBackward0(Node):
             return a.reshape(1)[idx.reshape(-1)].reshape(idx.shape)
         if idx.ndim == 0:
             idx = idx.reshape(1)
-        xp = _xp(a)
+        xp = xp_of(a)
         sl = tuple(slice(0, idx.shape[d]) if d != dim else slice(None) for d in range(a.ndim))
         out = xp.take_along_axis(a[sl], idx, axis=dim)
         return out.reshape(self.index.shape)
@@ -733,7 +733,7 @@ class ScatterBackward1(Node):
     def forward(self, a, dim, idx, value):
         self.dim, self.index = dim, idx
         out = a.copy()
-        pos = _along_positions(a.shape, dim, idx, _xp(a))
+        pos = _along_positions(a.shape, dim, idx, xp_of(a))
         out.reshape(-1)[pos.reshape(-1)] = value
         return out
 
@@ -748,7 +748,7 @@ class NotImplemented_(Node):
     def forward(self, a, *rest):
         src, dim, idx, reduce = (rest if len(rest) == 4 else (None,) + rest)
         out = a.copy()
-        xp = _xp(a)
+        xp = xp_of(a)
         pos = _along_positions(a.shape, dim, idx, xp).reshape(-1)
         vals = src if src is None else (_sub(src, idx.shape) if src.ndim else src.reshape(idx.shape)).reshape(-1)
         if vals is None:
@@ -806,7 +806,7 @@ class ScatterReduceBackward0(Node):
 
     def forward(self, a, src, dim, idx, reduce, include_self):
         self.dim, self.index, self.reduce, self.include_self = dim, idx, reduce, include_self
-        xp = _xp(a)
+        xp = xp_of(a)
         out = a.copy()
         flat = out.reshape(-1)
         pos = _along_positions(a.shape, dim, idx, xp).reshape(-1)
@@ -905,7 +905,7 @@ class ScatterAddBackward0(Node):
     def forward(self, a, src, dim, idx):
         self.dim, self.index, self.src_shape = dim, idx, src.shape
         out = a.copy()
-        pos = _along_positions(a.shape, dim, idx, _xp(a))
+        pos = _along_positions(a.shape, dim, idx, xp_of(a))
         _add_at_flat(out.reshape(-1), pos, _sub(src, idx.shape) if src.ndim else src.reshape(idx.shape))
         return out
 
@@ -924,7 +924,7 @@ class ScatterBackward0(Node):
     def forward(self, a, src, dim, idx):
         self.dim, self.index, self.src_shape = dim, idx, src.shape
         out = a.copy()
-        pos = _along_positions(a.shape, dim, idx, _xp(a))
+        pos = _along_positions(a.shape, dim, idx, xp_of(a))
         out.reshape(-1)[pos.reshape(-1)] = (_sub(src, idx.shape) if src.ndim else src.reshape(idx.shape)).reshape(-1)
         return out
 
@@ -959,7 +959,7 @@ class IndexSelectBackward0(Node):
 
     def forward(self, a, dim, idx):
         self.in_shape, self.dim, self.index = a.shape, dim, idx
-        xp = _xp(a)
+        xp = xp_of(a)
         if a.ndim == 0:
             return a.reshape(1)[idx.reshape(-1)].reshape(())
         return xp.take(a, idx.reshape(-1), axis=dim)
@@ -988,7 +988,7 @@ class IndexAddBackward0(Node):
     def forward(self, a, src, dim, idx, alpha):
         self.dim, self.index, self.alpha, self.src_shape = dim, idx, alpha, src.shape
         out = a.copy()
-        xp = _xp(a)
+        xp = xp_of(a)
         pos = _dim_positions(a.shape, dim, idx, xp)
         vals = src if alpha == 1 else src * alpha
         if vals.dtype != a.dtype:
@@ -1139,7 +1139,7 @@ class IndexFillBackward1(Node):
         if e[0] is not None:
             ga = apply(IndexFillBackward0, (g,), self.dim, self.index, _scalar_array(0, g._data.dtype, g._data))
         if e[1] is not None:
-            uniq = _xp(self.index).unique(self.index)
+            uniq = xp_of(self.index).unique(self.index)
             gv = apply(IndexSelectBackward0, (g,), self.dim, uniq).sum()
         return ga, gv
 
@@ -1169,7 +1169,7 @@ class MaskedFillBackward0(Node):
 
     def forward(self, a, mask, value):
         self.in_shape, self.mask = a.shape, mask
-        return _xp(a).where(mask, value, a)
+        return xp_of(a).where(mask, value, a)
 
     def backward(self, g):
         return (sum_to(apply(MaskedFillBackward0, (g,), self.mask, _scalar_array(0, g._data.dtype, g._data)),
@@ -1182,7 +1182,7 @@ class MaskedFillBackward1(Node):
 
     def forward(self, a, value, mask):
         self.in_shape, self.mask = a.shape, mask
-        return _xp(a).where(mask, value, a)
+        return xp_of(a).where(mask, value, a)
 
     def backward(self, g):
         e = self.next_edges
@@ -1235,7 +1235,7 @@ def masked_select(input, mask, *, out=None):
     shape = broadcast_shapes(m.shape, a.shape)
     x = input if a.shape == shape else input.expand(shape)
     if m.shape != shape:
-        m = _xp(a).broadcast_to(m, shape)
+        m = xp_of(a).broadcast_to(m, shape)
     return _out(apply(MaskedSelectBackward0, (x,), m), out)
 
 
@@ -1280,7 +1280,7 @@ def masked_scatter(input, mask, source):
     shape = broadcast_shapes(m.shape, a.shape)
     x = input if a.shape == shape else input.expand(shape).clone()
     if m.shape != shape:
-        m = _xp(a).broadcast_to(m, shape)
+        m = xp_of(a).broadcast_to(m, shape)
     if int(m.sum()) > src.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return apply(MaskedScatterBackward0, (x, source), m)
@@ -1293,7 +1293,7 @@ class NonzeroBackward0(Node):
     DIFFERENTIABLE = False
 
     def forward(self, a, as_tuple):
-        xp = _xp(a)
+        xp = xp_of(a)
         if a.ndim == 0:
             hit = bool(a)
             if as_tuple:
@@ -1437,7 +1437,7 @@ def _adv_from_tensors(self, indices):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if d > a.ndim:
         raise IndexError(f"too many indices for tensor of dimension {a.ndim} (got {d})")
-    return _finish_adv(a.shape, entries, _xp(a)) if entries else ()
+    return _finish_adv(a.shape, entries, xp_of(a)) if entries else ()
 
 
 def index_put(input, indices, values, accumulate=False):
@@ -1503,7 +1503,7 @@ class DiagonalScatterBackward0(Node):
 
     def forward(self, a, src, offset, d1, d2):
         self.offset, self.d1, self.d2, self.src_shape = offset, d1, d2, src.shape
-        xp = _xp(a)
+        xp = xp_of(a)
         out = a.copy()
         v = xp.moveaxis(out, (d1, d2), (-2, -1))
         n = src.shape[-1]
