@@ -1,5 +1,9 @@
 """Side-by-side timing: each workload runs under ember and torch alternately, best of several rounds."""
 import gc
+import json
+import os
+import subprocess
+import sys
 import time
 
 
@@ -51,11 +55,6 @@ def print_table(rows, title):
 # NumPy's OpenBLAS threads) spin on the cores while the other is being timed, which skews both ways.
 # A worker process per framework, asked in turn, gives each the whole machine for its turn.
 
-import json  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
 
 class Worker:
     """A process that imports one framework and times workloads on request.
@@ -64,11 +63,9 @@ class Worker:
     builds it (in bench/) and returns the callable to time."""
 
     def __init__(self, framework):
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.path.dirname(os.path.abspath(__file__)),
-                                                                          os.environ.get("PYTHONPATH")])))
+        # run from bench/, so that `-m common` and the workload modules import
         self.proc = subprocess.Popen([sys.executable, "-m", "common", framework], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=env,
-                                     cwd=os.path.dirname(os.path.abspath(__file__)))
+                                     stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
 
     def time(self, spec, number):
         self.proc.stdin.write(json.dumps({"spec": spec, "number": number}) + "\n")
@@ -95,7 +92,7 @@ def compare_isolated(workloads, rounds=7):
     try:
         for name, spec, number in workloads:
             best = {}
-            for fw, w in workers.items():
+            for w in workers.values():
                 w.time(spec, 1)  # build and warm up
             for _ in range(rounds):  # alternate so machine noise hits both alike
                 for fw, w in workers.items():
