@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 
 from . import _dtype
-from ._device import device_of, move, to_device, CPU
+from ._device import device_of, host, move, to_device, CPU
 from .autograd.graph import STATE
 
 
@@ -351,7 +351,7 @@ class Tensor:
         return self._data.reshape(()).item() if self._data.__class__ is np.ndarray else self._data.item()
 
     def tolist(self):
-        arr = self._data if self._data.__class__ is np.ndarray else self._data.get()
+        arr = host(self._data)
         if arr.dtype == _dtype.bfloat16.np:
             arr = arr.astype(np.float32)
         return arr.tolist()
